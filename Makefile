@@ -1,0 +1,47 @@
+# sipol-migrate: every target sets itself up from nothing (a virtual environment in .venv).
+SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+STAMP   = $(VENV)/.installed
+# The real Kemendagri lists live outside the repo; tests and benchmarks find them here.
+WILAYAH_DIR ?= $(abspath ../shared/data/wilayah)
+OUT    ?= out/demo
+
+export PREFECT_HOME ?= $(abspath .prefect)
+export PREFECT_SERVER_ANALYTICS_ENABLED = false
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
+export PREFECT_LOGGING_EXTRA_LOGGERS = sipol_migrate
+export SIPOL_WILAYAH_DIR = $(WILAYAH_DIR)
+
+.PHONY: demo test bench install services clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip 2>&1 | { grep -v 'is ignored' || true; }
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]' 2>&1 | { grep -v 'is ignored' || true; }
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	@rm -rf $(OUT) out/demo-legacy.sqlite out/demo-target.sqlite out/demo-truth.jsonl
+	@mkdir -p out
+	@$(BIN)/sipol-migrate synth --target sqlite:///out/demo-legacy.sqlite \
+	    --truth out/demo-truth.jsonl --members 20000 --seed 2017 --party-map-out out/demo-parties.yaml
+	@$(BIN)/sipol-migrate run --source sqlite:///out/demo-legacy.sqlite \
+	    --target sqlite:///out/demo-target.sqlite --party-map out/demo-parties.yaml \
+	    --regions out/demo-regions-2022.csv --out $(OUT)
+
+services:
+	@bash scripts/ensure-services.sh
+
+test: $(STAMP) services
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: $(STAMP) services
+	$(BIN)/python scripts/bench.py
+
+clean:
+	rm -rf $(VENV) out .prefect .pytest_cache

@@ -1,0 +1,180 @@
+"""The `sipol-migrate` console script: run, reconcile, scan, synth.
+
+Inputs are checked here before Prefect starts, so a bad URL or file fails in a second with a
+one-line reason. Database URLs reach the flow through the process environment, never as flow
+parameters (Prefect stores those).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+
+from . import log
+from .errors import SipolError
+from .settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Migrate legacy Sipol 2017 data into the new Sipol, check it, and report to every party.")
+console = Console(stderr=True)
+
+_PREFECT_DEFAULTS = {
+    "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
+    "PREFECT_LOGGING_LEVEL": "WARNING",
+    "PREFECT_LOGGING_EXTRA_LOGGERS": "sipol_migrate",
+}
+
+
+def fail(message: str, code: int = 2) -> None:
+    """Print a one-line reason (masked) and exit non-zero."""
+    print(f"sipol-migrate: error: {log.mask_text(message.splitlines()[0] if message else 'failed')}",
+          file=sys.stderr)
+    raise typer.Exit(code)
+
+
+def build_settings(**options) -> Settings:
+    values = {k: v for k, v in options.items() if v is not None}
+    try:
+        return Settings(**values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "settings"
+        fail(f"invalid {name}: {error['msg']}")
+
+
+def _progress_hook(progress, tasks: dict):
+    def advance(label: str, rows: int) -> None:
+        if label not in tasks:
+            tasks[label] = progress.add_task(f"anggota {label}", total=None)
+        progress.advance(tasks[label], rows)
+    return advance
+
+
+def _print_ledger(summary: dict) -> None:
+    table = Table(title=f"Ledger of run {summary['run_id']} (t_anggota)")
+    keys = ["read", "MS", "BMS", "TMS", "MERGED", "SKIPPED"]
+    table.add_column("party")
+    for key in keys:
+        table.add_column(key, justify="right")
+    for code, entities in summary["parties"].items():
+        table.add_row(code, *[f"{entities['anggota'][k]:,}" for k in keys])
+    table.add_row("TOTAL", *[f"{summary['total']['anggota'][k]:,}" for k in keys], style="bold")
+    Console().print(table)
+
+
+def execute_run(settings: Settings) -> dict:
+    """Check inputs, then run the Prefect flow with a progress display. Returns the summary."""
+    from rich.progress import Progress, ProgressColumn, TextColumn, TimeElapsedColumn
+    from rich.text import Text
+
+    class RowsPerSecond(ProgressColumn):
+        def render(self, task) -> Text:
+            return Text(f"{task.speed:,.0f} rows/s" if task.speed else "")
+
+    from . import pipeline, stage
+
+    inputs = pipeline.check_inputs(settings)  # fails fast, before Prefect starts
+    inputs.source.dispose()
+    inputs.target.dispose()
+    for key, value in _PREFECT_DEFAULTS.items():
+        os.environ.setdefault(key, value)
+    os.environ["SIPOL_SOURCE_URL"] = settings.source()
+    os.environ["SIPOL_TARGET_URL"] = settings.target()
+    from .flow import migration_flow_for
+
+    overrides = settings.model_dump(mode="json", exclude={"source_url", "target_url"})
+    columns = (TextColumn("{task.description:<22}"), TextColumn("{task.completed:>12,.0f} rows"),
+               RowsPerSecond(), TimeElapsedColumn())
+    with Progress(*columns, console=console, disable=not settings.progress, transient=False) as progress:
+        stage.set_progress_hook(_progress_hook(progress, {}) if settings.progress else None)
+        return migration_flow_for(settings)(overrides)
+
+
+@app.command()
+def run(
+    source: Optional[str] = typer.Option(None, help="Legacy database URL (or SIPOL_SOURCE_URL)."),
+    target: Optional[str] = typer.Option(None, help="New Sipol database URL (or SIPOL_TARGET_URL)."),
+    out: Path = typer.Option(Path("out"), help="Output directory for summary.json and reports."),
+    party_map: Optional[Path] = typer.Option(None, help="Party map YAML [default: mappings/parties.yaml]."),
+    regions: Optional[Path] = typer.Option(None, help="Current Kemendagri region list, CSV kode,nama,tingkat,induk "
+                                                      "[default: the built-in sample]."),
+    reference_date: Optional[str] = typer.Option(None, help="Age reference date, YYYY-MM-DD [default: 2022-08-01]."),
+    office_required_until: Optional[str] = typer.Option(None, help="Offices must be secured until, YYYY-MM-DD "
+                                                                   "[default: 2024-02-14]."),
+    province_basis: Optional[str] = typer.Option(None, help="Comma-separated province codes [default: the 2017 list]."),
+    full: bool = typer.Option(False, help="Read every legacy row, not only those changed since the last run."),
+    batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 20000]."),
+    workers: Optional[int] = typer.Option(None, help="Parallel partitions [default: 2]."),
+    task_runner: Optional[str] = typer.Option(None, help="threads (default) or dask."),
+    dask_address: Optional[str] = typer.Option(None, help="Address of a running Dask scheduler."),
+    mask_nik: bool = typer.Option(False, help="Show NIKs in reports as 320101******0001."),
+    log_format: str = typer.Option("console", help="console or json."),
+    log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
+    quiet: bool = typer.Option(False, help="No progress bars."),
+) -> None:
+    """Migrate the legacy database into the new Sipol and write every party's report."""
+    settings = build_settings(
+        source_url=source, target_url=target, out_dir=out, party_map=party_map, regions=regions,
+        reference_date=reference_date, office_required_until=office_required_until,
+        province_basis=province_basis, full=full or None, batch_size=batch_size, workers=workers,
+        task_runner=task_runner, dask_address=dask_address, mask_nik=mask_nik or None,
+        log_format=log_format, log_level=log_level, progress=not quiet)
+    log.configure(settings.log_level, settings.log_format)
+    try:
+        summary = execute_run(settings)
+    except SipolError as exc:
+        fail(str(exc), exc.exit_code)
+    except Exception as exc:  # a database or file error: one line, no traceback, no data
+        fail(f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc))}", 1)
+    _print_ledger(summary)
+    print(f"Reports: {settings.out_dir.resolve()}")
+
+
+@app.command()
+def synth(
+    target: str = typer.Option(..., help="Where to write the legacy database (mysql+pymysql://… or sqlite:///…)."),
+    truth: Path = typer.Option(..., help="Truth file (JSON lines) of the expected outcome and findings."),
+    members: int = typer.Option(20_000, min=1, help="Member rows to generate."),
+    seed: int = typer.Option(2017, help="Random seed; the same seed gives the same data."),
+    regions_2017: Optional[Path] = typer.Option(None, help="Full 2017 region CSV [default: built-in sample]."),
+    regions_2022: Optional[Path] = typer.Option(None, help="Full 2022 region CSV [default: built-in sample]."),
+    party_map_out: Optional[Path] = typer.Option(None, help="Where to write the matching party map "
+                                                            "[default: parties.yaml beside --truth]."),
+    regions_out: Optional[Path] = typer.Option(None, help="Where to write the 2022 region list used "
+                                                          "[default: regions-2022.csv beside --truth]."),
+) -> None:
+    """Generate a synthetic legacy database with planted problems and the truth about them."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from .synth import synthesize
+
+    if (regions_2017 is None) != (regions_2022 is None):
+        fail("--regions-2017 and --regions-2022 go together")
+    log.configure("WARNING")
+    try:
+        with Progress(TextColumn("synth"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=console) as progress:
+            task_id = progress.add_task("members", total=members)
+            summary = synthesize(target, truth, members=members, seed=seed, regions_2017=regions_2017,
+                                 regions_2022=regions_2022, party_map_out=party_map_out,
+                                 regions_out=regions_out,
+                                 progress=lambda done: progress.update(task_id, completed=done))
+    except SipolError as exc:
+        fail(str(exc), exc.exit_code)
+    except Exception as exc:
+        fail(f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc))}", 1)
+    print(f"Synthesised {members:,} members into {log.mask_text(str(target).split('@')[-1])}; truth: {truth}")
+    del summary
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,72 @@
+"""Engines for the legacy source and the new target, configured once.
+
+- MySQL/MariaDB (pymysql): utf8mb4 connection, DATE/DATETIME/TIMESTAMP left as raw strings so
+  zero dates ('0000-00-00', '1985-00-12') never reach a converter; normalisation parses them.
+- SQLite: an `md5()` SQL function is registered, so party-edit fingerprints are computed by the
+  same SQL expression on every dialect.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from pymysql.constants import FIELD_TYPE
+from pymysql.converters import conversions
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+
+from .errors import ConnectionFailed, InputError
+from .settings import redact_url
+
+_RAW_DATE_TYPES = (FIELD_TYPE.DATE, FIELD_TYPE.DATETIME, FIELD_TYPE.TIMESTAMP, FIELD_TYPE.NEWDATE)
+
+
+def _mysql_conversions() -> dict:
+    conv = dict(conversions)
+    for field_type in _RAW_DATE_TYPES:
+        conv.pop(field_type, None)
+    return conv
+
+
+def _md5(value):
+    return None if value is None else hashlib.md5(value.encode("utf-8")).hexdigest()
+
+
+def _register_sqlite_functions(dbapi_connection, _record) -> None:
+    dbapi_connection.create_function("md5", 1, _md5, deterministic=True)
+
+
+def make_engine(url: str, *, pool_size: int = 4) -> Engine:
+    try:
+        parsed = make_url(url)
+    except Exception:
+        raise InputError(f"not a database URL: {redact_url(url)}") from None
+    backend = parsed.get_backend_name()
+    if backend in ("mysql", "mariadb"):
+        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
+        engine = create_engine(parsed, connect_args={"conv": _mysql_conversions()},
+                               pool_size=pool_size, pool_pre_ping=True)
+    elif backend == "sqlite":
+        engine = create_engine(parsed)
+        event.listen(engine, "connect", _register_sqlite_functions)
+    elif backend == "postgresql":
+        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True)
+    else:
+        raise InputError(f"unsupported database in URL {redact_url(url)}: use mysql, postgresql or sqlite")
+    return engine
+
+
+def check_reachable(engine: Engine, role: str) -> None:
+    """Open and close one connection; a failure becomes a one-line ConnectionFailed."""
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except Exception as exc:
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200] if str(exc) else type(exc).__name__
+        raise ConnectionFailed(
+            f"cannot reach the {role} database {redact_url(engine.url.render_as_string(hide_password=True))}: {reason}"
+        ) from None
+
+
+def is_postgres(engine: Engine) -> bool:
+    return engine.dialect.name == "postgresql"

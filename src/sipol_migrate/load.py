@@ -1,0 +1,55 @@
+"""Writes into the target: COPY on PostgreSQL, executemany elsewhere (SQLite).
+
+Both paths take the same input — a list of dicts keyed by column name — inside a connection the
+caller's transaction owns, so a batch and its checkpoint commit together.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+
+from sqlalchemy import Connection, Table, insert
+
+_COPY_CHUNK = 100_000
+
+
+# COPY text format: backslash escapes; NUL cannot be stored in PostgreSQL text and is dropped.
+_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
+
+
+def _copy_field(value) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_TEXT_ESCAPES)
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return str(value)
+
+
+def _copy(conn: Connection, table: Table, columns: list[str], rows: list[dict]) -> None:
+    """COPY … FROM STDIN in text format (NULL is \\N, so '' and NULL stay apart)."""
+    raw = conn.connection.dbapi_connection
+    column_list = ", ".join(f'"{name}"' for name in columns)
+    sql = f'COPY "{table.name}" ({column_list}) FROM STDIN'
+    for start in range(0, len(rows), _COPY_CHUNK):
+        lines = ["\t".join([_copy_field(row.get(name)) for name in columns])
+                 for row in rows[start:start + _COPY_CHUNK]]
+        buffer = io.StringIO("\n".join(lines) + "\n")
+        with raw.cursor() as cursor:
+            cursor.copy_expert(sql, buffer)
+
+
+def write_rows(conn: Connection, table: Table, rows: list[dict]) -> int:
+    """Append rows to `table` through the fastest path the dialect has."""
+    if not rows:
+        return 0
+    columns = [c.name for c in table.columns if c.name in rows[0]]
+    if conn.dialect.name == "postgresql":
+        _copy(conn, table, columns, rows)
+    else:
+        conn.execute(insert(table), [{name: row.get(name) for name in columns} for row in rows])
+    return len(rows)

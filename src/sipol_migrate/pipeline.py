@@ -1,0 +1,204 @@
+"""The migration as plain functions; the Prefect tasks in `flow.py` wrap exactly these.
+
+check_inputs → open_run → stage (members per partition, uploads) → set rules + ledger →
+quality gate → publish → outputs. Nothing is written anywhere before `check_inputs` passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import Engine, select, update
+
+from . import extract, ledger as ledger_mod, output, publish as publish_mod, setrules
+from .db import check_reachable, make_engine
+from .errors import InjectedFault, InputError
+from .legacy import t_kepengurusan
+from .log import get_logger
+from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_map
+from .normalize import map_unit
+from .regions import RegionBook, load_region_csv
+from .rules.member import MemberRuleContext
+from .schema import create_schema, migration_run, stg_finding, stg_member, stg_upload, run_checkpoint
+from .settings import Settings, redact_url
+from .stage import (
+    SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, FaultPlan, Partition, StageResult,
+    stage_member_partition, stage_uploads,
+)
+
+log = get_logger(__name__)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+@dataclass
+class Inputs:
+    """Everything a run needs, checked: built by `check_inputs`, read-only afterwards."""
+
+    settings: Settings
+    source: Engine
+    target: Engine
+    parties: PartyMap
+    codes: Codes
+    regions: RegionBook
+    region_rows: list[dict]  # both years, for the target's `region` table
+    partitions: list[Partition]
+    source_counts: dict[int, tuple[int, int]]
+    fingerprint: str
+
+    def party_code(self, partai_id: int) -> str | None:
+        return next((p.code for p in self.parties.parties if p.legacy_id == partai_id), None)
+
+
+def _file_digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _fingerprint(settings: Settings) -> str:
+    parts = {
+        "source": redact_url(settings.source_url), "rules": settings.rule_settings(),
+        "party_map": _file_digest(settings.party_map), "regions": _file_digest(settings.regions),
+        "codes": _file_digest(settings.codes_file),
+    }
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def _partitions(parties: PartyMap, known_ids: set[int], counts: dict[int, tuple[int, int]]) -> list[Partition]:
+    mapped = {p.legacy_id: p.code for p in parties.parties}
+    result = []
+    for partai_id in sorted(counts):
+        if partai_id not in known_ids:
+            result.append(Partition(partai_id, None, SKIPPED_ORPHAN))
+        elif partai_id not in mapped:
+            result.append(Partition(partai_id, None, SKIPPED_PARTY_UNMAPPED))
+        else:
+            result.append(Partition(partai_id, mapped[partai_id], None))
+    # Largest first, so parallel workers finish together.
+    return sorted(result, key=lambda p: -counts[p.partai_id][0])
+
+
+def check_inputs(settings: Settings) -> Inputs:
+    """Validate mappings, region file, URLs and the source schema. Writes nothing."""
+    parties = load_party_map(settings.party_map)
+    codes = load_codes(settings.codes_file)
+    column_map = load_column_map(settings.columns_file)
+    regions_2022 = load_region_csv(settings.regions)
+    source, target = make_engine(settings.source()), make_engine(settings.target())
+    check_reachable(source, "source")
+    check_reachable(target, "target")
+    column_map.check_source(extract.reflect_source(source))
+    known_ids = extract.party_ids(source)
+    unknown = sorted(p.legacy_id for p in parties.parties if p.legacy_id not in known_ids)
+    if unknown:
+        raise InputError(f"party map {settings.party_map.name}: legacy_id {unknown[0]} is not in m_partai")
+    rows_2017 = extract.region_rows(source)
+    counts = extract.member_counts_by_party(source)
+    region_rows = [_region_row(2017, r) for r in rows_2017] + [_region_row(2022, r) for r in regions_2022]
+    return Inputs(settings=settings, source=source, target=target, parties=parties, codes=codes,
+                  regions=RegionBook(rows_2017, regions_2022), region_rows=region_rows,
+                  partitions=_partitions(parties, known_ids, counts), source_counts=counts,
+                  fingerprint=_fingerprint(settings))
+
+
+def _region_row(year: int, row: dict) -> dict:
+    return {"year": year, "code": row["kode"], "name": row["nama"], "level": int(row["tingkat"]),
+            "parent": row.get("induk") or None, "population": row.get("jumlah_penduduk")}
+
+
+def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
+    """Create the schema if needed; resume an unpublished run of the same inputs, else start one.
+
+    Returns (run_id, resumed). Staging runs of other inputs are abandoned and their rows cleared.
+    """
+    target = inputs.target
+    create_schema(target)
+    r = migration_run
+    with target.begin() as conn:
+        pending = conn.execute(select(r.c.run_id, r.c.fingerprint).where(
+            r.c.state == "staging", r.c.kind == kind)).all()
+        for run_id, fingerprint in pending:
+            if fingerprint == inputs.fingerprint:
+                log.info("run resumed", run_id=run_id)
+                return run_id, True
+            publish_mod.clear_staging(conn, run_id)
+            conn.execute(update(r).where(r.c.run_id == run_id).values(state="abandoned", finished_at=_now()))
+        run_id = f"{kind[0]}{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+        conn.execute(r.insert().values(
+            run_id=run_id, kind=kind, started_at=_now(), state="staging",
+            fingerprint=inputs.fingerprint, settings=json.dumps(inputs.settings.rule_settings())))
+    log.info("run started", run_id=run_id)
+    return run_id, False
+
+
+def member_context(inputs: Inputs) -> MemberRuleContext:
+    units = {}
+    for raw in extract.read_all(inputs.source, t_kepengurusan):
+        unit = map_unit(raw, inputs.codes)
+        units[unit.legacy_id] = unit
+    return MemberRuleContext(regions=inputs.regions, units=units,
+                             reference_date=inputs.settings.reference_date, codes=inputs.codes)
+
+
+def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partition: Partition,
+                    faults: FaultPlan) -> StageResult:
+    result = stage_member_partition(inputs.source, inputs.target, run_id, partition, ctx,
+                                    inputs.settings.batch_size, faults)
+    log.info("partition staged", partition=partition.party_code or partition.key,
+             rows=result.rows_read, batches=result.batches_done,
+             batches_skipped=result.batches_skipped,
+             rows_per_s=round(result.rows_read / result.seconds) if result.seconds else None)
+    return result
+
+
+def stage_upload_kind(inputs: Inputs, run_id: str, kind: str, faults: FaultPlan) -> StageResult:
+    return stage_uploads(inputs.source, inputs.target, run_id, kind, inputs.settings.batch_size, faults)
+
+
+def finish_staging(inputs: Inputs, run_id: str) -> dict:
+    """Set rules and the member ledger on the staged run; raises LedgerError when it does not balance."""
+    setrules.apply_member_set_rules(inputs.target, run_id)
+    staged = ledger_mod.staged_counts(inputs.target, run_id)
+    ledger = ledger_mod.member_ledger(staged, inputs.parties)
+    ledger_mod.verify_members(staged, inputs.source_counts, ledger)
+    return ledger
+
+
+def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> None:
+    if inputs.settings.fault_fail_before_publish:
+        raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
+    publish_mod.publish(inputs.target, run_id, inputs.parties, inputs.region_rows, ledger, stats)
+
+
+def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:
+    """Record why a run stopped; its staged batches stay for the next run to resume."""
+    with inputs.target.begin() as conn:
+        conn.execute(update(migration_run).where(migration_run.c.run_id == run_id,
+                                                 migration_run.c.state == "staging")
+                     .values(error=reason[:500]))
+
+
+def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> dict:
+    return {
+        "run_id": run_id,
+        "parties": {code: {"anggota": counts} for code, counts in ledger["parties"].items()},
+        "total": {"anggota": ledger["total"]},
+        "settings": inputs.settings.rule_settings(),
+        "stats": stats,
+    }
+
+
+def write_outputs(inputs: Inputs, run_id: str, summary: dict) -> Path:
+    out = inputs.settings.out_dir
+    for p in inputs.parties.parties:
+        output.write_party_findings(inputs.target, run_id, p.code, out / p.code / "findings.csv")
+    output.write_kpu_findings(inputs.target, run_id, out / "_kpu" / "findings.csv")
+    output.write_summary(out / "summary.json", summary)
+    return out

@@ -1,0 +1,118 @@
+"""Publishing: one transaction turns a staged, checked run into the live state.
+
+Until this commits, the live tables are exactly as the previous run left them. A member row whose
+current content no longer matches the fingerprint the migration wrote (`migrated_hash`) has been
+corrected by its party: it is neither updated nor deleted.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from .model import ANGGOTA, MIGRATED_OUTCOMES
+from .schema import (
+    content_hash, finding, member, member_document, member_holding, migration_run, party,
+    region, run_checkpoint, stg_finding, stg_member, stg_upload,
+)
+
+_SHARED_MEMBER_COLUMNS = [c.name for c in member_holding.columns
+                          if c.name not in ("outcome", "run_id")]
+
+
+def _dialect_insert(conn: Connection):
+    return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+
+
+def publish_reference(conn: Connection, parties, region_rows: list[dict]) -> None:
+    conn.execute(delete(party))
+    conn.execute(insert(party), [{"code": p.code, "legacy_id": p.legacy_id, "name": p.name}
+                                 for p in parties.parties])
+    conn.execute(delete(region))
+    from . import load
+    load.write_rows(conn, region, region_rows)
+
+
+def upsert_members(conn: Connection, run_id: str) -> None:
+    s = stg_member
+    columns = [*_SHARED_MEMBER_COLUMNS, "status", "migrated_hash", "migrated_run_id"]
+    source = select(*[s.c[name] for name in _SHARED_MEMBER_COLUMNS], s.c.outcome,
+                    content_hash(s), literal(run_id)).where(
+        s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES))
+    stmt = _dialect_insert(conn)(member).from_select(columns, source)
+    unedited = member.c.migrated_hash == content_hash(member)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["legacy_id"],
+        set_={name: stmt.excluded[name] for name in columns if name != "legacy_id"},
+        where=unedited)
+    conn.execute(stmt)
+    stale = select(s.c.legacy_id).where(s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES))
+    conn.execute(delete(member).where(unedited, member.c.legacy_id.not_in(stale)))
+
+
+def replace_holding(conn: Connection, run_id: str) -> None:
+    s = stg_member
+    conn.execute(delete(member_holding))
+    source = select(*[s.c[name] for name in _SHARED_MEMBER_COLUMNS], s.c.outcome,
+                    literal(run_id)).where(s.c.run_id == run_id, s.c.outcome.not_in(MIGRATED_OUTCOMES))
+    conn.execute(insert(member_holding).from_select([*_SHARED_MEMBER_COLUMNS, "outcome", "run_id"], source))
+
+
+def replace_documents(conn: Connection, run_id: str) -> None:
+    """One document set per migrated member: its latest KTP and latest KTA upload."""
+    u, s = stg_upload, stg_member
+    ranked = select(
+        u.c.kind, u.c.legacy_id, u.c.anggota_id, u.c.path, u.c.size, u.c.uploaded_at,
+        func.row_number().over(partition_by=(u.c.kind, u.c.anggota_id),
+                               order_by=(u.c.uploaded_at.desc().nulls_last(), u.c.legacy_id.desc()))
+        .label("rn"),
+    ).where(u.c.run_id == run_id).subquery("ranked")
+    ktp, kta = ranked.alias("ktp"), ranked.alias("kta")
+    query = (
+        select(s.c.legacy_id, s.c.party_code, ktp.c.legacy_id, ktp.c.path, ktp.c.size, ktp.c.uploaded_at,
+               kta.c.legacy_id, kta.c.path, kta.c.size, kta.c.uploaded_at)
+        .select_from(s.outerjoin(ktp, and_(ktp.c.anggota_id == s.c.legacy_id, ktp.c.kind == "ktp", ktp.c.rn == 1))
+                     .outerjoin(kta, and_(kta.c.anggota_id == s.c.legacy_id, kta.c.kind == "kta", kta.c.rn == 1)))
+        .where(s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES),
+               (ktp.c.legacy_id.is_not(None)) | (kta.c.legacy_id.is_not(None)))
+    )
+    conn.execute(delete(member_document))
+    conn.execute(insert(member_document).from_select(
+        ["member_legacy_id", "party_code", "ktp_legacy_id", "ktp_path", "ktp_size", "ktp_uploaded_at",
+         "kta_legacy_id", "kta_path", "kta_size", "kta_uploaded_at"], query))
+
+
+def copy_findings(conn: Connection, run_id: str) -> None:
+    """Every finding of the run; a MERGED row keeps only NIK_DUPLICATE_IN_PARTY."""
+    f, s = stg_finding, stg_member
+    outcome = select(s.c.outcome).where(s.c.run_id == run_id, s.c.legacy_id == f.c.legacy_id) \
+        .scalar_subquery()
+    member_outcome = case((f.c.entity == ANGGOTA, outcome), else_=None)
+    dropped = and_(f.c.entity == ANGGOTA, f.c.origin == "row", outcome == "MERGED")
+    query = select(f.c.run_id, f.c.party_code, f.c.entity, f.c.legacy_id, f.c.code, f.c.status,
+                   member_outcome, f.c.field, f.c.detail).where(f.c.run_id == run_id, ~dropped)
+    conn.execute(insert(finding).from_select(
+        ["run_id", "party_code", "entity", "legacy_id", "code", "status", "outcome", "field", "detail"],
+        query))
+
+
+def clear_staging(conn: Connection, run_id: str) -> None:
+    for table in (stg_member, stg_finding, stg_upload, run_checkpoint):
+        conn.execute(delete(table).where(table.c.run_id == run_id))
+
+
+def publish(target: Engine, run_id: str, parties, region_rows: list[dict], ledger: dict,
+            stats: dict) -> None:
+    with target.begin() as conn:
+        publish_reference(conn, parties, region_rows)
+        upsert_members(conn, run_id)
+        replace_holding(conn, run_id)
+        replace_documents(conn, run_id)
+        copy_findings(conn, run_id)
+        conn.execute(update(migration_run).where(migration_run.c.run_id == run_id).values(
+            state="published", finished_at=datetime.now(timezone.utc).replace(tzinfo=None),
+            ledger=json.dumps(ledger), stats=json.dumps(stats)))
+        clear_staging(conn, run_id)

@@ -1,0 +1,194 @@
+"""The target schema, owned by the project: live tables, staging tables, run bookkeeping.
+
+`create_schema()` creates what is missing (idempotent). Staging rows carry `run_id`, so a run's
+staged data can be resumed, inspected by the quality gate, published in one transaction, or
+discarded without touching the live tables.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text,
+    func, literal, cast,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+
+RUN_ID = String(40)
+
+
+def _member_columns() -> list[Column]:
+    """Columns a member has both in staging, in the live table and in the holding table."""
+    return [
+        Column("party_code", String(20), nullable=True),
+        Column("partai_id", BigInteger, nullable=False),
+        Column("nik", String(32)),
+        Column("name", String(200)),
+        Column("birth_place", String(120)),
+        Column("birth_date", Date),
+        Column("gender", String(1)),
+        Column("marital_status", String(12)),
+        Column("occupation", String(120)),
+        Column("address", String(400)),
+        Column("no_kk", String(32)),
+        Column("region_code", String(13)),  # 2022 code the member is migrated under
+        Column("legacy_region_code", String(13)),  # normalised 2017 code as the legacy row had it
+        Column("kta_number", String(60)),
+        Column("unit_legacy_id", BigInteger),
+        Column("name_repaired", Boolean),
+        Column("nik_scientific", Boolean),
+        Column("legacy_updated_at", DateTime),
+    ]
+
+
+# Content a party may correct; the fingerprint covers exactly these (see `content_hash`).
+MEMBER_CONTENT = (
+    "nik", "name", "birth_place", "birth_date", "gender", "marital_status", "occupation",
+    "address", "no_kk", "region_code", "kta_number", "unit_legacy_id",
+)
+
+party = Table(
+    "party", metadata,
+    Column("code", String(20), primary_key=True),
+    Column("legacy_id", BigInteger, nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
+)
+
+region = Table(
+    "region", metadata,
+    Column("year", Integer, primary_key=True),
+    Column("code", String(13), primary_key=True),
+    Column("name", String(120), nullable=False),
+    Column("level", Integer, nullable=False),
+    Column("parent", String(13)),
+    Column("population", BigInteger),
+)
+
+member = Table(
+    "member", metadata,
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_member_columns(),
+    Column("status", String(3), nullable=False),
+    Column("migrated_hash", String(32), nullable=False),
+    Column("migrated_run_id", RUN_ID, nullable=False),
+    Index("ix_member_party", "party_code"),
+    Index("ix_member_nik", "nik"),
+)
+
+member_holding = Table(
+    "member_holding", metadata,
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_member_columns(),
+    Column("outcome", String(7), nullable=False),
+    Column("run_id", RUN_ID, nullable=False),
+    Index("ix_holding_party", "party_code"),
+)
+
+member_document = Table(
+    "member_document", metadata,
+    Column("member_legacy_id", BigInteger, primary_key=True),
+    Column("party_code", String(20), nullable=False),
+    Column("ktp_legacy_id", BigInteger),
+    Column("ktp_path", String(255)),
+    Column("ktp_size", BigInteger),
+    Column("ktp_uploaded_at", DateTime),
+    Column("kta_legacy_id", BigInteger),
+    Column("kta_path", String(255)),
+    Column("kta_size", BigInteger),
+    Column("kta_uploaded_at", DateTime),
+)
+
+finding = Table(
+    "finding", metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("run_id", RUN_ID, nullable=False),
+    Column("party_code", String(20)),
+    Column("entity", String(12), nullable=False),
+    Column("legacy_id", BigInteger, nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("status", String(7), nullable=False),
+    Column("outcome", String(7)),
+    Column("field", String(40)),
+    Column("detail", Text),
+    Index("ix_finding_run_party", "run_id", "party_code"),
+)
+
+migration_run = Table(
+    "migration_run", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("kind", String(12), nullable=False),  # run | reconcile
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime),
+    Column("state", String(12), nullable=False),  # staging | published | failed | abandoned
+    Column("fingerprint", String(64), nullable=False),
+    Column("settings", Text),
+    Column("ledger", Text),
+    Column("stats", Text),
+    Column("error", Text),
+)
+
+run_checkpoint = Table(
+    "run_checkpoint", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("phase", String(16), primary_key=True),
+    Column("partition_key", String(40), primary_key=True),
+    Column("batch_no", Integer, primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("committed_at", DateTime, nullable=False, server_default=func.current_timestamp()),
+)
+
+stg_member = Table(
+    "stg_member", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_member_columns(),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("nik_valid", Boolean, nullable=False),
+    Column("row_status", String(3)),  # worst status of the row rules: TMS / BMS / MS
+    Column("outcome", String(7)),  # decided after the set rules (SKIPPED decided at staging)
+    Column("kept_id", BigInteger),
+    Index("ix_stg_member_nik", "run_id", "nik"),
+)
+
+stg_finding = Table(
+    "stg_finding", metadata,
+    Column("run_id", RUN_ID, nullable=False),
+    Column("party_code", String(20)),
+    Column("entity", String(12), nullable=False),
+    Column("legacy_id", BigInteger, nullable=False),
+    Column("code", String(40), nullable=False),
+    Column("status", String(7), nullable=False),
+    Column("field", String(40)),
+    Column("detail", Text),
+    Column("origin", String(4), nullable=False),  # row | set
+    Index("ix_stg_finding_run_entity", "run_id", "entity", "legacy_id"),
+)
+
+stg_upload = Table(
+    "stg_upload", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("kind", String(3), primary_key=True),  # ktp | kta
+    Column("legacy_id", BigInteger, primary_key=True),
+    Column("anggota_id", BigInteger, nullable=False),
+    Column("path", String(255)),
+    Column("size", BigInteger),
+    Column("uploaded_at", DateTime),
+    Index("ix_stg_upload_member", "run_id", "anggota_id"),
+)
+
+STAGING_TABLES = (stg_member, stg_finding, stg_upload)
+
+
+def content_hash(table: Table):
+    """md5 over the member content columns, the same SQL on every dialect (NULL ≠ '')."""
+    parts = [func.coalesce(cast(table.c[name], Text), literal("\x1e")) for name in MEMBER_CONTENT]
+    joined = parts[0]
+    for part in parts[1:]:
+        joined = joined.op("||")(literal("\x1f")).op("||")(part)
+    return func.md5(joined)
+
+
+def create_schema(engine: Engine) -> None:
+    metadata.create_all(engine, checkfirst=True)

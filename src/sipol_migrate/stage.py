@@ -1,0 +1,195 @@
+"""Staging: legacy rows → normalised, rule-checked rows in the run's staging tables.
+
+`transform_members` is pure (the unit under test); `stage_member_partition` streams one partition
+(one legacy partai_id) batch by batch and commits each batch together with its checkpoint, so a
+crash loses at most one batch and a resumed run continues after the last checkpoint.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, func, select
+
+from . import extract, load
+from .legacy import t_anggota, t_upload_kta, t_upload_ktp
+from .log import get_logger
+from .model import ANGGOTA
+from .normalize import map_member, parse_datetime
+from .rules.member import MemberRuleContext, member_findings, nik_is_valid, row_status, translated_region
+from .schema import run_checkpoint, stg_finding, stg_member, stg_upload
+
+log = get_logger(__name__)
+
+# The console progress display (set by the CLI); called with (partition label, rows staged).
+_progress_hook: Callable[[str, int], None] | None = None
+
+
+def set_progress_hook(hook: Callable[[str, int], None] | None) -> None:
+    global _progress_hook
+    _progress_hook = hook
+
+SKIPPED_ORPHAN = "SKIPPED_ORPHAN"
+SKIPPED_PARTY_UNMAPPED = "SKIPPED_PARTY_UNMAPPED"
+SKIPPED_DELETED = "SKIPPED_DELETED"
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One legacy partai_id's member rows; `party_code` is None for unmapped or orphan ids."""
+
+    partai_id: int
+    party_code: str | None
+    skip_code: str | None  # SKIPPED_ORPHAN / SKIPPED_PARTY_UNMAPPED for the whole partition
+
+    @property
+    def key(self) -> str:
+        return str(self.partai_id)
+
+
+@dataclass
+class StageResult:
+    partition: str
+    rows_read: int = 0
+    batches_done: int = 0
+    batches_skipped: int = 0
+    seconds: float = 0.0
+
+
+class FaultPlan:
+    """Test-only: exit the process (as kill -9 would) after N committed batches in total."""
+
+    def __init__(self, exit_at_batch: int | None):
+        self.exit_at_batch = exit_at_batch
+        self._done = 0
+        self._lock = threading.Lock()
+
+    def batch_committed(self) -> None:
+        if self.exit_at_batch is None:
+            return
+        with self._lock:
+            self._done += 1
+            if self._done >= self.exit_at_batch:
+                os._exit(137)
+
+
+_STAGED_MEMBER_KEYS = tuple(c.name for c in stg_member.columns)
+
+
+def _skipped(run_id: str, raw: dict, party_code: str | None, code: str):
+    legacy_id = int(raw["id"])
+    row = dict.fromkeys(_STAGED_MEMBER_KEYS)  # every staged row has the same keys (COPY columns)
+    row.update(run_id=run_id, legacy_id=legacy_id, party_code=party_code,
+               partai_id=int(raw["partai_id"]), is_deleted=bool(raw.get("is_deleted")),
+               nik_valid=False, outcome="SKIPPED")
+    finding = {"run_id": run_id, "party_code": party_code, "entity": ANGGOTA, "legacy_id": legacy_id,
+               "code": code, "status": "SKIPPED", "field": None, "detail": None, "origin": "row"}
+    return row, finding
+
+
+def transform_members(run_id: str, raws: list[dict], partition: Partition,
+                      ctx: MemberRuleContext) -> tuple[list[dict], list[dict]]:
+    """Map and check one batch: one staged row per legacy row, plus its row-level findings."""
+    rows, findings = [], []
+    party_code = partition.party_code
+    for raw in raws:
+        skip = partition.skip_code or (SKIPPED_DELETED if raw.get("is_deleted") else None)
+        if skip:
+            row, finding = _skipped(run_id, raw, party_code, skip)
+            rows.append(row)
+            findings.append(finding)
+            continue
+        rec = map_member(raw, ctx.codes)
+        found = member_findings(rec, ctx)
+        rows.append(_staged_member(run_id, rec, party_code, translated_region(rec, ctx), found))
+        findings.extend({"run_id": run_id, "party_code": party_code, "entity": f.entity,
+                         "legacy_id": f.legacy_id, "code": f.code, "status": f.status,
+                         "field": f.field, "detail": f.detail, "origin": "row"} for f in found)
+    return rows, findings
+
+
+def _staged_member(run_id, rec, party_code, region_code, found) -> dict:
+    return {
+        "run_id": run_id, "legacy_id": rec.legacy_id, "party_code": party_code,
+        "partai_id": rec.partai_id, "nik": rec.nik, "name": rec.name,
+        "birth_place": rec.birth_place, "birth_date": rec.birth_date, "gender": rec.gender,
+        "marital_status": rec.marital, "occupation": rec.occupation, "address": rec.address,
+        "no_kk": rec.no_kk, "region_code": region_code, "legacy_region_code": rec.region_2017,
+        "kta_number": rec.kta_number, "unit_legacy_id": rec.unit_legacy_id,
+        "name_repaired": rec.name_repaired, "nik_scientific": rec.nik_scientific,
+        "legacy_updated_at": rec.updated_at, "is_deleted": False,
+        "nik_valid": nik_is_valid(found), "row_status": row_status(found), "outcome": None,
+        "kept_id": None,
+    }
+
+
+def last_checkpoint(target: Engine, run_id: str, phase: str, key: str) -> tuple[int, int]:
+    """(last committed id, batches committed) of a partition; (0, 0) when it has none."""
+    query = select(func.max(run_checkpoint.c.last_id), func.count()).where(
+        run_checkpoint.c.run_id == run_id, run_checkpoint.c.phase == phase,
+        run_checkpoint.c.partition_key == key)
+    with target.connect() as conn:
+        last_id, batches = conn.execute(query).one()
+    return int(last_id or 0), int(batches or 0)
+
+
+def _commit_batch(target: Engine, run_id: str, phase: str, key: str, batch_no: int,
+                  last_id: int, writes: list[tuple]) -> None:
+    with target.begin() as conn:
+        for table, rows in writes:
+            load.write_rows(conn, table, rows)
+        conn.execute(run_checkpoint.insert().values(
+            run_id=run_id, phase=phase, partition_key=key, batch_no=batch_no, last_id=last_id,
+            rows=len(writes[0][1])))
+
+
+def stage_member_partition(source: Engine, target: Engine, run_id: str, partition: Partition,
+                           ctx: MemberRuleContext, batch_size: int, faults: FaultPlan) -> StageResult:
+    result = StageResult(partition=partition.key)
+    started = time.perf_counter()
+    after_id, result.batches_skipped = last_checkpoint(target, run_id, "member", partition.key)
+    batch_no = result.batches_skipped
+    columns = None if partition.skip_code is None else ["id", "partai_id", "is_deleted"]
+    for raws in extract.iter_batches(source, t_anggota, batch_size=batch_size, after_id=after_id,
+                                     where=t_anggota.c.partai_id == partition.partai_id,
+                                     columns=columns):
+        rows, findings = transform_members(run_id, raws, partition, ctx)
+        batch_no += 1
+        _commit_batch(target, run_id, "member", partition.key, batch_no, rows[-1]["legacy_id"],
+                      [(stg_member, rows), (stg_finding, findings)])
+        faults.batch_committed()
+        result.rows_read += len(rows)
+        result.batches_done += 1
+        if _progress_hook:
+            _progress_hook(partition.party_code or f"partai {partition.key}", len(rows))
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _staged_upload(run_id: str, kind: str, raw: dict) -> dict:
+    return {"run_id": run_id, "kind": kind, "legacy_id": int(raw["id"]),
+            "anggota_id": int(raw["anggota_id"]), "path": raw.get("path"),
+            "size": raw.get("ukuran"), "uploaded_at": parse_datetime(raw.get("uploaded_at"))}
+
+
+def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_size: int,
+                  faults: FaultPlan) -> StageResult:
+    table = t_upload_ktp if kind == "ktp" else t_upload_kta
+    result = StageResult(partition=kind)
+    started = time.perf_counter()
+    after_id, result.batches_skipped = last_checkpoint(target, run_id, "upload", kind)
+    batch_no = result.batches_skipped
+    for raws in extract.iter_batches(source, table, batch_size=batch_size, after_id=after_id):
+        rows = [_staged_upload(run_id, kind, raw) for raw in raws]
+        batch_no += 1
+        _commit_batch(target, run_id, "upload", kind, batch_no, rows[-1]["legacy_id"],
+                      [(stg_upload, rows)])
+        faults.batch_committed()
+        result.rows_read += len(rows)
+        result.batches_done += 1
+    result.seconds = time.perf_counter() - started
+    return result
