@@ -12,7 +12,6 @@ OUT    ?= out/demo
 export PREFECT_HOME ?= $(abspath .prefect)
 export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
-export PREFECT_LOGGING_EXTRA_LOGGERS = sipol_migrate
 export SIPOL_WILAYAH_DIR = $(WILAYAH_DIR)
 
 .PHONY: demo test bench install services clean

@@ -30,8 +30,12 @@ _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
     "PREFECT_LOGGING_LEVEL": "WARNING",
-    "PREFECT_LOGGING_EXTRA_LOGGERS": "sipol_migrate",
+    "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
+
+
+for _key, _value in _PREFECT_DEFAULTS.items():  # before prefect is first imported
+    os.environ.setdefault(_key, _value)
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -85,8 +89,6 @@ def execute_run(settings: Settings) -> dict:
     inputs = pipeline.check_inputs(settings)  # fails fast, before Prefect starts
     inputs.source.dispose()
     inputs.target.dispose()
-    for key, value in _PREFECT_DEFAULTS.items():
-        os.environ.setdefault(key, value)
     os.environ["SIPOL_SOURCE_URL"] = settings.source()
     os.environ["SIPOL_TARGET_URL"] = settings.target()
     from .flow import migration_flow_for

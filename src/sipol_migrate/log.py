@@ -1,8 +1,10 @@
-"""Logging: structlog over the standard library, so Prefect picks the records up.
+"""Logging: structlog renders each event to one line, the standard library carries it.
 
-`PREFECT_LOGGING_EXTRA_LOGGERS=sipol_migrate` routes the `sipol_migrate` logger into the flow
-run's logs. Every event passes `mask_personal_data` first: any run of 16 digits (a NIK, whatever
-the separators) is masked, and keys that hold names or birth dates are dropped.
+The `sipol_migrate` logger writes to stderr (readable key=value lines by default, JSON lines with
+`--log-format json`) and, inside a flow run, also to the Prefect API through Prefect's own
+`APILogHandler`, so the lines show in the run's logs in the UI. Every event passes
+`mask_personal_data` first: any 16-digit run (a NIK, whatever the separators) is masked and keys
+that hold names, birth dates or passwords are dropped.
 """
 
 from __future__ import annotations
@@ -32,41 +34,48 @@ def mask_personal_data(_logger, _method, event_dict: dict) -> dict:
     return event_dict
 
 
-class _MaskingFilter(logging.Filter):
-    """Applies the same mask to records of other libraries on our handler."""
+class MaskingFilter(logging.Filter):
+    """The same mask for records that did not come through structlog (libraries, Prefect)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.msg, str):  # structlog's own records carry a dict, masked above
+        if isinstance(record.msg, str):
             record.msg = mask_text(record.getMessage())
             record.args = None
         return True
 
 
+def _api_handler() -> logging.Handler | None:
+    try:
+        from prefect.logging.handlers import APILogHandler
+    except ImportError:  # pragma: no cover - prefect is a dependency
+        return None
+    return APILogHandler()
+
+
 def configure(level: str = "INFO", fmt: str = "console") -> None:
-    renderer = (
-        structlog.processors.JSONRenderer()
-        if fmt == "json"
-        else structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
-    )
+    renderer = (structlog.processors.JSONRenderer() if fmt == "json"
+                else structlog.dev.ConsoleRenderer(colors=False, pad_event_to=28))
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             mask_personal_data,
-            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+            renderer,
         ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(structlog.stdlib.ProcessorFormatter(processors=[
-        structlog.stdlib.ProcessorFormatter.remove_processors_meta, renderer]))
-    handler.addFilter(_MaskingFilter())
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(logging.Formatter("%(message)s"))
+    handlers = [console, _api_handler()]
     logger = logging.getLogger(LOGGER_NAME)
-    logger.handlers[:] = [handler]
+    logger.handlers[:] = [h for h in handlers if h is not None]
+    for handler in logger.handlers:
+        handler.addFilter(MaskingFilter())
     logger.setLevel(level.upper())
+    logger.propagate = False
 
 
 def get_logger(name: str = LOGGER_NAME):

@@ -9,14 +9,31 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, PrivateAttr, StrictInt, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    StrictInt,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from .errors import InputError
-from .model import KABKOTA, KECAMATAN, PROVINSI, PUSAT
+from .model import (
+    EVER_MARRIED,
+    FEMALE,
+    KABKOTA,
+    KECAMATAN,
+    MALE,
+    NEVER_MARRIED,
+    PROVINSI,
+    PUSAT,
+)
 
 PARTY_CODE = re.compile(r"[A-Z][A-Z0-9_]{1,19}")
 ROLE_KETUA, ROLE_SEKRETARIS, ROLE_BENDAHARA = "KETUA", "SEKRETARIS", "BENDAHARA"
@@ -26,7 +43,7 @@ _LEVEL_DROP = re.compile(r"[\s/\-.]+")
 _NON_ALNUM = re.compile(r"[\W_]+")
 
 
-# --- spelling keys (FINDINGS.md says how each column is compared) -------------------------
+# --- spelling keys (FINDINGS.md says how each column is compared) -----------------------------
 
 
 def gender_key(text: str) -> str:
@@ -54,7 +71,7 @@ def office_status_key(text: str) -> str:
     return text.strip().lower()
 
 
-# --- strict models --------------------------------------------------------------------------
+# --- strict models ----------------------------------------------------------------------------
 
 
 class Strict(BaseModel):
@@ -94,7 +111,7 @@ class OfficerRoleCodes(Strict):
 
 @dataclass(slots=True)
 class CodeTables:
-    """The code lists compiled for lookups on the hot path, with per-value caches."""
+    """The code lists compiled for lookups on the hot path, with per-raw-value memos."""
 
     gender: dict[str, str]
     marital: dict[str, str]
@@ -105,14 +122,10 @@ class CodeTables:
     officer_role: dict[str, str]
     kta_missing_chars: str
     office_lease_statuses: frozenset[str]
-    cache: dict[str, dict] = field(default_factory=dict)
-
-    def memo(self, name: str) -> dict:
-        """A cache of one normaliser's results by raw value (bounded by the caller)."""
-        table = self.cache.get(name)
-        if table is None:
-            table = self.cache[name] = {}
-        return table
+    memo_gender: dict = field(default_factory=dict)
+    memo_marital: dict = field(default_factory=dict)
+    memo_unit_level: dict = field(default_factory=dict)
+    memo_officer_role: dict = field(default_factory=dict)
 
 
 def _spelling_table(groups: dict[str, list[str]], key, what: str) -> dict[str, str]:
@@ -139,8 +152,6 @@ class Codes(Strict):
     kta_missing_chars: str
     office_lease_statuses: Spellings
 
-    _tables: CodeTables | None = PrivateAttr(default=None)
-
     @field_validator("kta_missing_chars")
     @classmethod
     def _no_alnum(cls, value: str) -> str:
@@ -148,16 +159,17 @@ class Codes(Strict):
             raise ValueError("kta_missing_chars must be non-empty punctuation or digits")
         return value
 
-    def model_post_init(self, __context: Any) -> None:
-        self._tables = self._compile()  # fails early: a bad list is an InputError at load
+    @model_validator(mode="after")
+    def _check_lists(self) -> Codes:
+        self._compile()  # fails early: a bad list is an InputError at load
+        return self
 
+    @cached_property
     def tables(self) -> CodeTables:
-        assert self._tables is not None
-        return self._tables
+        """The lists compiled for lookups (a plain attribute after the first use: hot path)."""
+        return self._compile()
 
     def _compile(self) -> CodeTables:
-        from .model import EVER_MARRIED, FEMALE, MALE, NEVER_MARRIED
-
         gender = _spelling_table(
             {MALE: self.gender.male, FEMALE: self.gender.female}, gender_key, "gender"
         )
@@ -190,7 +202,9 @@ class Codes(Strict):
             unit_level=levels,
             officer_role=roles,
             kta_missing_chars=self.kta_missing_chars,
-            office_lease_statuses=frozenset(office_status_key(s) for s in self.office_lease_statuses),
+            office_lease_statuses=frozenset(
+                office_status_key(s) for s in self.office_lease_statuses
+            ),
         )
 
 
@@ -250,7 +264,9 @@ class ColumnMap(Strict):
             raise InputError("; ".join(problems))
 
 
-def _missing(reflected: dict[str, set[str]], table: str, columns: list[str], side: str) -> list[str]:
+def _missing(
+    reflected: dict[str, set[str]], table: str, columns: list[str], side: str
+) -> list[str]:
     if table not in reflected:
         return [f"{side} table {table} is missing"]
     have = {c.lower() for c in reflected[table]}
@@ -313,7 +329,7 @@ class PartyMap(Strict):
         return party.code if party else None
 
 
-# --- loading ------------------------------------------------------------------------------
+# --- loading ----------------------------------------------------------------------------------
 
 
 def _read_yaml(path: Path | str, what: str) -> Any:
@@ -332,7 +348,8 @@ def _read_yaml(path: Path | str, what: str) -> Any:
 
 def _one_line(exc: ValidationError) -> str:
     err = exc.errors()[0]
-    loc = ".".join(str(p) for p in err["loc"]) or "top level"
+    loc = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in err["loc"]).lstrip(".")
+    loc = loc or "top level"
     msg = str(err["msg"]).removeprefix("Value error, ")
     if err["type"] == "extra_forbidden":
         msg = "unknown key"

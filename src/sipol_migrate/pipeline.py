@@ -16,7 +16,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, select, update
 
-from . import extract, ledger as ledger_mod, output, publish as publish_mod, setrules
+from . import extract, ledger as ledger_mod, load, output, publish as publish_mod, setrules
 from .db import check_reachable, make_engine
 from .errors import InjectedFault, InputError
 from .legacy import t_kepengurusan
@@ -25,7 +25,7 @@ from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_m
 from .normalize import map_unit
 from .regions import RegionBook, load_region_csv
 from .rules.member import MemberRuleContext
-from .schema import create_schema, migration_run, stg_finding, stg_member, stg_upload, run_checkpoint
+from .schema import create_schema, migration_run, stg_region
 from .settings import Settings, redact_url
 from .stage import (
     SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, FaultPlan, Partition, StageResult,
@@ -134,6 +134,7 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
         conn.execute(r.insert().values(
             run_id=run_id, kind=kind, started_at=_now(), state="staging",
             fingerprint=inputs.fingerprint, settings=json.dumps(inputs.settings.rule_settings())))
+        load.write_rows(conn, stg_region, [{"run_id": run_id, **row} for row in inputs.region_rows])
     log.info("run started", run_id=run_id)
     return run_id, False
 
@@ -174,7 +175,7 @@ def finish_staging(inputs: Inputs, run_id: str) -> dict:
 def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> None:
     if inputs.settings.fault_fail_before_publish:
         raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
-    publish_mod.publish(inputs.target, run_id, inputs.parties, inputs.region_rows, ledger, stats)
+    publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats)
 
 
 def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:

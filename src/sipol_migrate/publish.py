@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from .model import ANGGOTA, MIGRATED_OUTCOMES
 from .schema import (
     content_hash, finding, member, member_document, member_holding, migration_run, party,
-    region, run_checkpoint, stg_finding, stg_member, stg_upload,
+    region, run_checkpoint, stg_finding, stg_member, stg_region, stg_upload, STAGING_TABLES,
 )
 
 _SHARED_MEMBER_COLUMNS = [c.name for c in member_holding.columns
@@ -27,13 +27,14 @@ def _dialect_insert(conn: Connection):
     return postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
 
 
-def publish_reference(conn: Connection, parties, region_rows: list[dict]) -> None:
+def publish_reference(conn: Connection, run_id: str, parties) -> None:
     conn.execute(delete(party))
     conn.execute(insert(party), [{"code": p.code, "legacy_id": p.legacy_id, "name": p.name}
                                  for p in parties.parties])
     conn.execute(delete(region))
-    from . import load
-    load.write_rows(conn, region, region_rows)
+    columns = [c.name for c in region.columns]
+    conn.execute(insert(region).from_select(
+        columns, select(*[stg_region.c[name] for name in columns]).where(stg_region.c.run_id == run_id)))
 
 
 def upsert_members(conn: Connection, run_id: str) -> None:
@@ -100,14 +101,13 @@ def copy_findings(conn: Connection, run_id: str) -> None:
 
 
 def clear_staging(conn: Connection, run_id: str) -> None:
-    for table in (stg_member, stg_finding, stg_upload, run_checkpoint):
+    for table in (*STAGING_TABLES, run_checkpoint):
         conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
-def publish(target: Engine, run_id: str, parties, region_rows: list[dict], ledger: dict,
-            stats: dict) -> None:
+def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict) -> None:
     with target.begin() as conn:
-        publish_reference(conn, parties, region_rows)
+        publish_reference(conn, run_id, parties)
         upsert_members(conn, run_id)
         replace_holding(conn, run_id)
         replace_documents(conn, run_id)

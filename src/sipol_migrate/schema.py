@@ -39,6 +39,8 @@ def _member_columns() -> list[Column]:
         Column("name_repaired", Boolean),
         Column("nik_scientific", Boolean),
         Column("legacy_updated_at", DateTime),
+        Column("nik_valid", Boolean),  # no NIK_MISSING / NIK_MALFORMED / NIK_INVALID_STRUCTURE
+        Column("row_status", String(3)),  # worst status of the row rules: TMS / BMS / MS
     ]
 
 
@@ -55,15 +57,18 @@ party = Table(
     Column("name", String(200), nullable=False),
 )
 
-region = Table(
-    "region", metadata,
-    Column("year", Integer, primary_key=True),
-    Column("code", String(13), primary_key=True),
-    Column("name", String(120), nullable=False),
-    Column("level", Integer, nullable=False),
-    Column("parent", String(13)),
-    Column("population", BigInteger),
-)
+def _region_columns() -> list[Column]:
+    return [
+        Column("year", Integer, primary_key=True),  # 2017 (legacy m_wilayah) or 2022 (--regions)
+        Column("code", String(13), primary_key=True),
+        Column("name", String(120), nullable=False),
+        Column("level", Integer, nullable=False),
+        Column("parent", String(13)),
+        Column("population", BigInteger),
+    ]
+
+
+region = Table("region", metadata, *_region_columns())
 
 member = Table(
     "member", metadata,
@@ -145,8 +150,6 @@ stg_member = Table(
     Column("legacy_id", BigInteger, primary_key=True),
     *_member_columns(),
     Column("is_deleted", Boolean, nullable=False),
-    Column("nik_valid", Boolean, nullable=False),
-    Column("row_status", String(3)),  # worst status of the row rules: TMS / BMS / MS
     Column("outcome", String(7)),  # decided after the set rules (SKIPPED decided at staging)
     Column("kept_id", BigInteger),
     Index("ix_stg_member_nik", "run_id", "nik"),
@@ -178,7 +181,9 @@ stg_upload = Table(
     Index("ix_stg_upload_member", "run_id", "anggota_id"),
 )
 
-STAGING_TABLES = (stg_member, stg_finding, stg_upload)
+stg_region = Table("stg_region", metadata, Column("run_id", RUN_ID, primary_key=True), *_region_columns())
+
+STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region)
 
 
 def content_hash(table: Table):

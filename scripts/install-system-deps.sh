@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the reports and their tests need; installs only what is missing (fast when all
+# are there). Run as root (the machine and CI are).
+#   chromium, chromium-driver   headless browser for the HTML report tests (selenium drives it)
+#   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core
+#                               what weasyprint (ringkasan.pdf) loads at run time
+set -euo pipefail
+PACKAGES=(chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-system-deps: missing ${missing[*]} and not root; install them with apt-get" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,69 @@
+"""Reports a party can act on, and the KPU overview (issue 4). See docs/REPORTS.md.
+
+    write_reports(target, run_id, out_dir, summary, parties, mask_nik=False, previous_run_id=None)
+
+writes, from the published state of `run_id`:
+
+    out_dir/<CODE>/laporan.html   self-contained page (Bahasa Indonesia): ledger, findings by code and
+                                  region, records to fix (searchable sample), structure, progress
+    out_dir/<CODE>/laporan.xlsx   every record to fix, one sheet per action (streamed)
+    out_dir/<CODE>/ringkasan.pdf  one- or two-page summary (when weasyprint can load)
+    out_dir/_kpu/laporan.html, out_dir/_kpu/laporan.xlsx   the overview across parties
+
+and returns {party code or "_kpu": [paths written]}.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from ..log import get_logger
+from ..schema import migration_run
+from .catalogue import load_catalogue
+from .kpu import write_kpu_report
+from .party import Options, write_party_report
+from .places import PlaceBook
+from .xlsx import EXCEL_MAX_ROWS
+
+__all__ = ["write_reports", "previous_published_run"]
+log = get_logger(__name__)
+
+
+def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, parties,
+                  mask_nik: bool = False, previous_run_id: str | None = None, *,
+                  row_limit: int = EXCEL_MAX_ROWS, html_record_limit: int = 2_500,
+                  pdf: bool = True) -> dict[str, list[Path]]:
+    """Write every party's report and the KPU overview; `parties` is a PartyMap (`.parties`).
+
+    row_limit: rows per XLSX sheet, header included (Excel's maximum by default; tests lower it).
+    html_record_limit: records per category embedded in laporan.html (the XLSX has them all).
+    """
+    out_dir = Path(out_dir)
+    catalogue = load_catalogue()
+    places = PlaceBook.load(target)
+    options = Options(mask_nik=mask_nik, row_limit=row_limit, html_record_limit=html_record_limit, pdf=pdf)
+    written: dict[str, list[Path]] = {}
+    for party in parties.parties:
+        started = time.perf_counter()
+        written[party.code] = write_party_report(target, run_id, party, summary, out_dir, catalogue,
+                                                 places, options, previous_run_id)
+        log.info("party report written", party=party.code, files=len(written[party.code]),
+                 seconds=round(time.perf_counter() - started, 2))
+    written["_kpu"] = write_kpu_report(target, run_id, summary, parties, out_dir, catalogue,
+                                       row_limit, previous_run_id)
+    return written
+
+
+def previous_published_run(target: Engine, run_id: str) -> str | None:
+    """The latest published run that started before `run_id` (for the progress sections)."""
+    r = migration_run
+    with target.connect() as conn:
+        started = conn.execute(select(r.c.started_at).where(r.c.run_id == run_id)).scalar()
+        if started is None:
+            return None
+        return conn.execute(select(r.c.run_id).where(r.c.state == "published", r.c.started_at < started,
+                                                     r.c.run_id != run_id)
+                            .order_by(r.c.started_at.desc()).limit(1)).scalar()

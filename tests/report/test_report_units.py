@@ -1,0 +1,94 @@
+"""Pure parts of the reports: masking, the code catalogue, JSON embedding, sheet splitting."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from sipol_migrate.report.catalogue import load_catalogue
+from sipol_migrate.report.places import PlaceBook
+from sipol_migrate.report.privacy import mask_nik, party_detail
+from sipol_migrate.report.render import embed_json
+from sipol_migrate.report.svg import number
+from sipol_migrate.report.xlsx import Column, SheetStream, sheet_title, workbook
+
+FINDINGS_MD = Path(__file__).resolve().parents[3] / "shared" / "spec" / "FINDINGS.md"
+
+
+def test_mask_nik():
+    assert mask_nik("3201010101800001") == "320101******0001"
+    assert mask_nik("32010101018000") == "320101****8000"
+    assert mask_nik("3.20101E+15") == "3.2010*E+15"
+    assert mask_nik("12345") == "*****"
+    assert mask_nik(None) == "" and mask_nik("") == ""
+
+
+def test_cross_party_detail_is_never_shown():
+    assert party_detail("NIK_DUPLICATE_ACROSS_PARTIES", "others=PKB:12") == ""
+    assert party_detail("REGION_RECODED", "from=91.05.01;to=94.01.01") == "from=91.05.01;to=94.01.01"
+    assert party_detail("KTA_MISSING", None) == ""
+
+
+def test_catalogue_explains_every_code_of_the_spec():
+    if not FINDINGS_MD.exists():
+        pytest.skip(f"{FINDINGS_MD} not present")
+    spec = FINDINGS_MD.read_text(encoding="utf-8")
+    codes = set(re.findall(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b", spec)) - {"PARTY_UNMAPPED"} | {"UNDERAGE"}
+    catalogue = load_catalogue()
+    assert codes <= set(catalogue.entries), codes - set(catalogue.entries)
+    for line in spec.splitlines():
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if len(cells) >= 3 and cells[0] in codes:
+            status = next((c for c in cells[1:3] if c in ("BMS", "TMS", "WARN", "INFO")), None)
+            if status:
+                assert catalogue.get(cells[0]).status == status, cells[0]
+    for entry in catalogue.entries.values():
+        assert entry.judul and entry.arti and entry.tindakan, entry.code
+
+
+def test_actions_are_distinct_and_skip_info():
+    catalogue = load_catalogue()
+    text = catalogue.actions(["KTA_MISSING", "REGION_RECODED", "KTA_MISSING", "NIK_MISSING"])
+    assert text.count("KTA") == 1 and "NIK" in text and "Tidak perlu" not in text
+    assert catalogue.actions(["REGION_RECODED"]) == "Tidak perlu tindakan."
+    assert catalogue.get("SOMETHING_NEW").judul == "SOMETHING_NEW"
+
+
+def test_embedded_json_cannot_close_its_script_block():
+    text = str(embed_json({"name": "</script><script>alert(1)</script>", "x": "a\u2028b&"}))
+    assert "</" not in text and "<" not in text and "&" not in text
+    assert json.loads(text) == {"name": "</script><script>alert(1)</script>", "x": "a\u2028b&"}
+
+
+def test_indonesian_numbers():
+    assert number(1234567) == "1.234.567" and number(0) == "0" and number(None) == "—"
+
+
+def test_places_prefer_2022_then_2017():
+    book = PlaceBook({(2022, "94"): "PAPUA TENGAH", (2022, "94.01"): "KAB. NABIRE",
+                      (2017, "91"): "PAPUA", (2017, "91.05"): "KAB. NABIRE"})
+    assert book.place("94.01.01", "91.05.01").label == "KAB. NABIRE (94.01)"
+    assert book.place(None, "91.05.01").prov_name == "PAPUA"
+    assert book.place("xx", None).kab == "" and book.place(None, None).prov == ""
+
+
+def test_sheet_stream_splits_and_names(tmp_path):
+    assert sheet_title("Perbaiki data (BMS)", 2) == "Perbaiki data (BMS) (2)"
+    assert len(sheet_title("x" * 40, 12)) == 31
+    path = tmp_path / "t.xlsx"
+    with workbook(path) as book:
+        stream = SheetStream(book, "Daftar", [Column("ID", 10, "number"), Column("NIK", 20)], row_limit=4)
+        for i in range(10):
+            stream.add([i, f"{i:016d}"])
+        stream.close()
+    assert stream.sheets == ["Daftar", "Daftar (2)", "Daftar (3)", "Daftar (4)"]
+    book = openpyxl.load_workbook(path)
+    got = [r for name in book.sheetnames for r in list(book[name].iter_rows(values_only=True))[1:]]
+    assert got == [(i, f"{i:016d}") for i in range(10)]
+    assert book["Daftar (4)"].auto_filter.ref == "A1:B2"
+    with pytest.raises(ValueError):
+        SheetStream(None, "x", [], row_limit=1)
