@@ -29,7 +29,9 @@ console = Console(stderr=True)
 _PREFECT_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Prefect's own console lines (and its tracebacks) stay off the terminal; they still reach
+    # the Prefect API, masked (log.mask_prefect_handlers). The CLI prints one line on failure.
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "CRITICAL",
     "PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW": "ignore",
 }
 
@@ -73,6 +75,17 @@ def _print_ledger(summary: dict) -> None:
         table.add_row(code, *[f"{entities['anggota'][k]:,}" for k in keys])
     table.add_row("TOTAL", *[f"{summary['total']['anggota'][k]:,}" for k in keys], style="bold")
     Console().print(table)
+
+
+def execute_reconcile(settings: Settings) -> dict:
+    """Check the target, then run the reconcile flow. Returns the summary."""
+    from . import reconcile
+
+    reconcile.check_inputs(settings).target.dispose()  # fails fast, before Prefect starts
+    os.environ["SIPOL_TARGET_URL"] = settings.target()
+    from .flow import nightly_reconcile
+
+    return nightly_reconcile(settings.model_dump(mode="json", exclude={"source_url", "target_url"}))
 
 
 def execute_run(settings: Settings) -> dict:
@@ -131,14 +144,42 @@ def run(
         task_runner=task_runner, dask_address=dask_address, mask_nik=mask_nik or None,
         log_format=log_format, log_level=log_level, progress=not quiet)
     log.configure(settings.log_level, settings.log_format)
+    summary = _guarded(execute_run, settings)
+    _print_ledger(summary)
+    print(f"Reports: {settings.out_dir.resolve()}")
+
+
+@app.command()
+def reconcile(
+    target: Optional[str] = typer.Option(None, help="New Sipol database URL (or SIPOL_TARGET_URL)."),
+    out: Path = typer.Option(Path("out"), help="Output directory (same files as `run`)."),
+    party_map: Optional[Path] = typer.Option(None, help="Party map YAML [default: mappings/parties.yaml]."),
+    regions: Optional[Path] = typer.Option(None, help="Current region list [default: the one the last run stored]."),
+    reference_date: Optional[str] = typer.Option(None, help="Age reference date, YYYY-MM-DD [default: 2022-08-01]."),
+    mask_nik: bool = typer.Option(False, help="Show NIKs in reports as 320101******0001."),
+    log_format: str = typer.Option("console", help="console or json."),
+    log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
+) -> None:
+    """Re-check the new database as the parties corrected it; report fixed / new / still open."""
+    settings = build_settings(target_url=target, out_dir=out, party_map=party_map, regions=regions,
+                              reference_date=reference_date, mask_nik=mask_nik or None,
+                              log_format=log_format, log_level=log_level)
+    log.configure(settings.log_level, settings.log_format)
+    summary = _guarded(execute_reconcile, settings)
+    _print_ledger(summary)
+    for code, counts in summary.get("progress", {}).items():
+        print(f"{code}: fixed {counts['fixed']:,}, new {counts['new']:,}, still open {counts['still_open']:,}")
+    print(f"Reports: {settings.out_dir.resolve()}")
+
+
+def _guarded(action, settings: Settings) -> dict:
+    """Run an action; any failure becomes one line on stderr and a non-zero exit."""
     try:
-        summary = execute_run(settings)
+        return action(settings)
     except SipolError as exc:
         fail(str(exc), exc.exit_code)
     except Exception as exc:  # a database or file error: one line, no traceback, no data
         fail(f"{type(exc).__name__}: {str(getattr(exc, 'orig', exc))}", 1)
-    _print_ledger(summary)
-    print(f"Reports: {settings.out_dir.resolve()}")
 
 
 @app.command()

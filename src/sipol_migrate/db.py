@@ -45,12 +45,12 @@ def make_engine(url: str, *, pool_size: int = 4) -> Engine:
     if backend in ("mysql", "mariadb"):
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
         engine = create_engine(parsed, connect_args={"conv": _mysql_conversions()},
-                               pool_size=pool_size, pool_pre_ping=True)
+                               pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
     elif backend == "sqlite":
-        engine = create_engine(parsed)
+        engine = create_engine(parsed, hide_parameters=True)
         event.listen(engine, "connect", _register_sqlite_functions)
     elif backend == "postgresql":
-        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True)
+        engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
     else:
         raise InputError(f"unsupported database in URL {redact_url(url)}: use mysql, postgresql or sqlite")
     return engine

@@ -1,4 +1,4 @@
-"""Prefect flows: wiring only. Each task wraps one plain function of `pipeline`.
+"""Prefect flows: wiring only. Each task wraps one plain function of `pipeline` / `reconcile`.
 
 Secrets never travel as flow parameters (Prefect stores parameters): the flow builds its
 `Settings` from the non-secret `overrides` plus the SIPOL_* environment of the process, where the
@@ -10,23 +10,26 @@ from __future__ import annotations
 import time
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from . import pipeline
+from . import pipeline, reconcile
+from .log import mask_prefect_handlers
 from .settings import Settings
 from .stage import FaultPlan
 
 _TASK = {"cache_policy": NO_CACHE, "persist_result": False}
+_RETRY = {"retries": 2, "retry_delay_seconds": 3}
 
 check_inputs = task(pipeline.check_inputs, name="check-inputs", **_TASK)
+check_reconcile_inputs = task(reconcile.check_inputs, name="check-inputs", **_TASK)
 open_run = task(pipeline.open_run, name="open-run", **_TASK)
-member_context = task(pipeline.member_context, name="load-units-and-regions", **_TASK)
-stage_partition = task(pipeline.stage_partition, name="stage-members", retries=2,
-                       retry_delay_seconds=3, **_TASK)
-stage_upload_kind = task(pipeline.stage_upload_kind, name="stage-uploads", retries=2,
-                         retry_delay_seconds=3, **_TASK)
+member_context = task(pipeline.member_context, name="load-units", **_TASK)
+live_member_context = task(reconcile.member_context, name="load-units", **_TASK)
+stage_partition = task(pipeline.stage_partition, name="stage-members", **_RETRY, **_TASK)
+stage_upload_kind = task(pipeline.stage_upload_kind, name="stage-uploads", **_RETRY, **_TASK)
+complete_staging = task(pipeline.complete_staging, name="complete-staging", **_RETRY, **_TASK)
 finish_staging = task(pipeline.finish_staging, name="set-rules-and-ledger", **_TASK)
 publish_run = task(pipeline.publish_run, name="publish", **_TASK)
 write_outputs = task(pipeline.write_outputs, name="write-outputs", **_TASK)
@@ -39,27 +42,32 @@ def _publish_artifacts(summary: dict) -> None:
                           description=f"Member ledger of run {summary['run_id']} (counts only)")
 
 
+def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan) -> dict:
+    futures = [stage_partition.submit(inputs, run_id, ctx, part, faults) for part in inputs.partitions]
+    futures += [stage_upload_kind.submit(inputs, run_id, kind, faults) for kind in ("ktp", "kta")]
+    results = [f.result() for f in futures]
+    return {
+        "rows_read": sum(r.rows_read for r in results if r.partition not in ("ktp", "kta")),
+        "uploads_read": sum(r.rows_read for r in results if r.partition in ("ktp", "kta")),
+        "batches_done": sum(r.batches_done for r in results),
+        "batches_skipped": sum(r.batches_skipped for r in results),
+    }
+
+
 def run_migration(settings: Settings) -> dict:
     """The body of the migration flow."""
+    mask_prefect_handlers()
     logger = get_run_logger()
     started = time.perf_counter()
     inputs = check_inputs(settings)
     run_id, resumed = open_run(inputs)
-    faults = FaultPlan(settings.fault_exit_at_batch)
     try:
         ctx = member_context(inputs)
-        futures = [stage_partition.submit(inputs, run_id, ctx, part, faults) for part in inputs.partitions]
-        futures += [stage_upload_kind.submit(inputs, run_id, kind, faults) for kind in ("ktp", "kta")]
-        results = [f.result() for f in futures]
-        stage_seconds = time.perf_counter() - started
+        stats = {"resumed": resumed, "incremental": inputs.watermarks is not None,
+                 **_stage(inputs, run_id, ctx, FaultPlan(settings.fault_exit_at_batch))}
+        stats.update(complete_staging(inputs, run_id, ctx))
+        stats["stage_seconds"] = round(time.perf_counter() - started, 2)
         ledger = finish_staging(inputs, run_id)
-        stats = {
-            "resumed": resumed,
-            "rows_read": sum(r.rows_read for r in results),
-            "batches_done": sum(r.batches_done for r in results),
-            "batches_skipped": sum(r.batches_skipped for r in results),
-            "stage_seconds": round(stage_seconds, 2),
-        }
         publish_run(inputs, run_id, ledger, stats)
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
@@ -71,6 +79,25 @@ def run_migration(settings: Settings) -> dict:
     return summary
 
 
+def run_reconcile(settings: Settings) -> dict:
+    """The body of the reconcile flow: findings only, from the new database as it stands."""
+    mask_prefect_handlers()
+    inputs = check_reconcile_inputs(settings)
+    run_id, _ = open_run(inputs, kind="reconcile")
+    try:
+        ctx = live_member_context(inputs)
+        stats = complete_staging(inputs, run_id, ctx)
+        ledger = finish_staging(inputs, run_id, inputs.source_counts)
+        publish_run(inputs, run_id, ledger, stats, members=False)
+    except Exception as exc:
+        pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    summary = pipeline.summary_of(inputs, run_id, ledger, stats)
+    write_outputs(inputs, run_id, summary)
+    _publish_artifacts(summary)
+    return summary
+
+
 @flow(name="sipol-full-migration", task_runner=ThreadPoolTaskRunner(max_workers=2))
 def full_migration(overrides: dict | None = None) -> dict:
     """Migrate members, units, officers and documents; check, publish, report.
@@ -79,6 +106,12 @@ def full_migration(overrides: dict | None = None) -> dict:
     the database URLs come from SIPOL_SOURCE_URL / SIPOL_TARGET_URL.
     """
     return run_migration(Settings(**(overrides or {})))
+
+
+@flow(name="sipol-nightly-reconcile")
+def nightly_reconcile(overrides: dict | None = None) -> dict:
+    """Re-check the new database as parties corrected it; write every party's progress report."""
+    return run_reconcile(Settings(**(overrides or {})))
 
 
 def migration_flow_for(settings: Settings):

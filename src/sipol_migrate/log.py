@@ -78,5 +78,14 @@ def configure(level: str = "INFO", fmt: str = "console") -> None:
     logger.propagate = False
 
 
+def mask_prefect_handlers() -> None:
+    """Put the NIK mask on every handler Prefect configured (API and console)."""
+    names = ("", "prefect", "prefect.flow_runs", "prefect.task_runs", "prefect.extra")
+    for name in names:
+        for handler in logging.getLogger(name).handlers:
+            if not any(isinstance(f, MaskingFilter) for f in handler.filters):
+                handler.addFilter(MaskingFilter())
+
+
 def get_logger(name: str = LOGGER_NAME):
     return structlog.get_logger(name)

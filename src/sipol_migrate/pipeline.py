@@ -1,7 +1,8 @@
 """The migration as plain functions; the Prefect tasks in `flow.py` wrap exactly these.
 
-check_inputs → open_run → stage (members per partition, uploads) → set rules + ledger →
-quality gate → publish → outputs. Nothing is written anywhere before `check_inputs` passes.
+check_inputs → open_run → stage (members per partition, uploads) → complete staging (live rows
+not read again, rows deleted outright, party edits) → set rules + ledger → quality gate →
+publish → outputs. Nothing is written anywhere before `check_inputs` passes.
 """
 
 from __future__ import annotations
@@ -9,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
-from . import extract, ledger as ledger_mod, load, output, publish as publish_mod, setrules
+from . import edits, extract, incremental, ledger as ledger_mod, load, output, progress
+from . import publish as publish_mod, setrules
 from .db import check_reachable, make_engine
 from .errors import InjectedFault, InputError
 from .legacy import t_kepengurusan
@@ -25,10 +26,10 @@ from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_m
 from .normalize import map_unit
 from .regions import RegionBook, load_region_csv
 from .rules.member import MemberRuleContext
-from .schema import create_schema, migration_run, stg_region
+from .schema import create_schema, migration_run, run_checkpoint, stg_region
 from .settings import Settings, redact_url
 from .stage import (
-    SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, FaultPlan, Partition, StageResult,
+    SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, UPLOAD_TABLES, FaultPlan, Partition, StageResult,
     stage_member_partition, stage_uploads,
 )
 
@@ -44,7 +45,7 @@ class Inputs:
     """Everything a run needs, checked: built by `check_inputs`, read-only afterwards."""
 
     settings: Settings
-    source: Engine
+    source: Engine | None  # None for `reconcile`, which reads only the new database
     target: Engine
     parties: PartyMap
     codes: Codes
@@ -53,36 +54,43 @@ class Inputs:
     partitions: list[Partition]
     source_counts: dict[int, tuple[int, int]]
     fingerprint: str
+    watermarks: incremental.Watermarks | None = None
+    upload_filters: dict = field(default_factory=dict)  # kind → where-clause (incremental)
 
-    def party_code(self, partai_id: int) -> str | None:
-        return next((p.code for p in self.parties.parties if p.legacy_id == partai_id), None)
+    @property
+    def incremental_partai_ids(self) -> list[int]:
+        return [p.partai_id for p in self.partitions if p.changed is not None]
 
 
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _fingerprint(settings: Settings) -> str:
+def _fingerprint(settings: Settings, kind: str) -> str:
     parts = {
-        "source": redact_url(settings.source_url), "rules": settings.rule_settings(),
-        "party_map": _file_digest(settings.party_map), "regions": _file_digest(settings.regions),
+        "kind": kind, "source": redact_url(settings.source_url), "rules": settings.rule_settings(),
+        "party_map": _file_digest(settings.party_map), "regions": _file_digest(settings.regions_path),
         "codes": _file_digest(settings.codes_file),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _partitions(parties: PartyMap, known_ids: set[int], counts: dict[int, tuple[int, int]]) -> list[Partition]:
+def _partitions(parties: PartyMap, known_ids: set[int], counts: dict[int, tuple[int, int]],
+                marks: incremental.Watermarks | None) -> list[Partition]:
+    """One partition per legacy partai_id; incremental where the previous run mapped it the same."""
+    from .legacy import t_anggota
+
     mapped = {p.legacy_id: p.code for p in parties.parties}
     result = []
-    for partai_id in sorted(counts):
-        if partai_id not in known_ids:
-            result.append(Partition(partai_id, None, SKIPPED_ORPHAN))
-        elif partai_id not in mapped:
-            result.append(Partition(partai_id, None, SKIPPED_PARTY_UNMAPPED))
-        else:
-            result.append(Partition(partai_id, mapped[partai_id], None))
-    # Largest first, so parallel workers finish together.
-    return sorted(result, key=lambda p: -counts[p.partai_id][0])
+    for partai_id in counts:
+        code = mapped.get(partai_id) if partai_id in known_ids else None
+        skip = None if code else (SKIPPED_ORPHAN if partai_id not in known_ids else SKIPPED_PARTY_UNMAPPED)
+        key, changed = str(partai_id), None
+        if marks is not None and marks.partitions.get(key) == (code or skip):
+            changed = incremental.changed_rows(t_anggota, "updated_at", marks.member_max_id.get(key, 0),
+                                               marks.member_updated)
+        result.append(Partition(partai_id, code, skip, changed))
+    return sorted(result, key=lambda p: -counts[p.partai_id][0])  # largest first
 
 
 def check_inputs(settings: Settings) -> Inputs:
@@ -90,7 +98,7 @@ def check_inputs(settings: Settings) -> Inputs:
     parties = load_party_map(settings.party_map)
     codes = load_codes(settings.codes_file)
     column_map = load_column_map(settings.columns_file)
-    regions_2022 = load_region_csv(settings.regions)
+    regions_2022 = load_region_csv(settings.regions_path)
     source, target = make_engine(settings.source()), make_engine(settings.target())
     check_reachable(source, "source")
     check_reachable(target, "target")
@@ -101,11 +109,20 @@ def check_inputs(settings: Settings) -> Inputs:
         raise InputError(f"party map {settings.party_map.name}: legacy_id {unknown[0]} is not in m_partai")
     rows_2017 = extract.region_rows(source)
     counts = extract.member_counts_by_party(source)
+    marks = None if settings.full else incremental.last_watermarks(target)
     region_rows = [_region_row(2017, r) for r in rows_2017] + [_region_row(2022, r) for r in regions_2022]
     return Inputs(settings=settings, source=source, target=target, parties=parties, codes=codes,
                   regions=RegionBook(rows_2017, regions_2022), region_rows=region_rows,
-                  partitions=_partitions(parties, known_ids, counts), source_counts=counts,
-                  fingerprint=_fingerprint(settings))
+                  partitions=_partitions(parties, known_ids, counts, marks), source_counts=counts,
+                  fingerprint=_fingerprint(settings, "run"), watermarks=marks,
+                  upload_filters=_upload_filters(marks))
+
+
+def _upload_filters(marks: incremental.Watermarks | None) -> dict:
+    if marks is None:
+        return {}
+    return {kind: incremental.changed_rows(table, "uploaded_at", marks.upload_max_id.get(kind, 0),
+                                           marks.upload_updated) for kind, table in UPLOAD_TABLES.items()}
 
 
 def _region_row(year: int, row: dict) -> dict:
@@ -135,7 +152,7 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
             run_id=run_id, kind=kind, started_at=_now(), state="staging",
             fingerprint=inputs.fingerprint, settings=json.dumps(inputs.settings.rule_settings())))
         load.write_rows(conn, stg_region, [{"run_id": run_id, **row} for row in inputs.region_rows])
-    log.info("run started", run_id=run_id)
+    log.info("run started", run_id=run_id, incremental=inputs.watermarks is not None)
     return run_id, False
 
 
@@ -154,28 +171,65 @@ def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partiti
                                     inputs.settings.batch_size, faults)
     log.info("partition staged", partition=partition.party_code or partition.key,
              rows=result.rows_read, batches=result.batches_done,
-             batches_skipped=result.batches_skipped,
+             batches_skipped=result.batches_skipped, incremental=partition.changed is not None,
              rows_per_s=round(result.rows_read / result.seconds) if result.seconds else None)
     return result
 
 
 def stage_upload_kind(inputs: Inputs, run_id: str, kind: str, faults: FaultPlan) -> StageResult:
-    return stage_uploads(inputs.source, inputs.target, run_id, kind, inputs.settings.batch_size, faults)
+    return stage_uploads(inputs.source, inputs.target, run_id, kind, inputs.settings.batch_size,
+                         faults, inputs.upload_filters.get(kind))
 
 
-def finish_staging(inputs: Inputs, run_id: str) -> dict:
+def _phase_done(conn, run_id: str, phase: str) -> bool:
+    c = run_checkpoint
+    return conn.execute(select(c.c.run_id).where(c.c.run_id == run_id, c.c.phase == phase)).first() is not None
+
+
+def _mark_phase(conn, run_id: str, phase: str) -> None:
+    conn.execute(insert(run_checkpoint).values(run_id=run_id, phase=phase, partition_key="-",
+                                               batch_no=0, last_id=0, rows=0))
+
+
+def complete_staging(inputs: Inputs, run_id: str, ctx: MemberRuleContext) -> dict:
+    """Rows not read again (incremental), rows deleted outright, party edits. Each step once."""
+    stats: dict = {"copied_from_live": 0, "deleted_outright": {}}
+    with inputs.target.begin() as conn:
+        if not _phase_done(conn, run_id, "filled"):
+            stats["copied_from_live"] = incremental.fill_from_live(conn, run_id, inputs.incremental_partai_ids)
+            _mark_phase(conn, run_id, "filled")
+    staged = ledger_mod.staged_counts(inputs.target, run_id)
+    for partai_id in inputs.incremental_partai_ids:
+        entry = staged.get(partai_id, {"rows": 0, "id_sum": 0})
+        if (entry["rows"], entry["id_sum"]) != inputs.source_counts.get(partai_id, (0, 0)):
+            gone = incremental.drop_deleted_outright(inputs.source, inputs.target, run_id, partai_id,
+                                                     inputs.settings.batch_size)
+            if gone:
+                stats["deleted_outright"][str(partai_id)] = gone
+    with inputs.target.begin() as conn:
+        if not _phase_done(conn, run_id, "edited"):
+            stats.update(edits.apply_party_edits(conn, run_id, ctx))
+            _mark_phase(conn, run_id, "edited")
+    return stats
+
+
+def finish_staging(inputs: Inputs, run_id: str, expected: dict[int, tuple[int, int]] | None = None) -> dict:
     """Set rules and the member ledger on the staged run; raises LedgerError when it does not balance."""
     setrules.apply_member_set_rules(inputs.target, run_id)
     staged = ledger_mod.staged_counts(inputs.target, run_id)
     ledger = ledger_mod.member_ledger(staged, inputs.parties)
-    ledger_mod.verify_members(staged, inputs.source_counts, ledger)
+    ledger_mod.verify_members(staged, inputs.source_counts if expected is None else expected, ledger)
     return ledger
 
 
-def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> None:
+def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members: bool = True) -> None:
     if inputs.settings.fault_fail_before_publish:
         raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
-    publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats)
+    if members:
+        partitions = {p.key: p.mapping for p in inputs.partitions}
+        with inputs.target.connect() as conn:
+            stats["watermarks"] = incremental.compute_watermarks(conn, run_id, partitions)
+    publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats, members=members)
 
 
 def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:
@@ -192,14 +246,18 @@ def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> dict:
         "parties": {code: {"anggota": counts} for code, counts in ledger["parties"].items()},
         "total": {"anggota": ledger["total"]},
         "settings": inputs.settings.rule_settings(),
-        "stats": stats,
+        "stats": {k: v for k, v in stats.items() if k != "watermarks"},
     }
 
 
 def write_outputs(inputs: Inputs, run_id: str, summary: dict) -> Path:
     out = inputs.settings.out_dir
+    previous = progress.previous_run(inputs.target, run_id)
     for p in inputs.parties.parties:
         output.write_party_findings(inputs.target, run_id, p.code, out / p.code / "findings.csv")
+        if previous:
+            summary.setdefault("progress", {})[p.code] = progress.write_progress(
+                inputs.target, run_id, previous, p.code, out / p.code / "progress.csv")
     output.write_kpu_findings(inputs.target, run_id, out / "_kpu" / "findings.csv")
     output.write_summary(out / "summary.json", summary)
     return out

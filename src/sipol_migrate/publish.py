@@ -15,7 +15,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from .model import ANGGOTA, MIGRATED_OUTCOMES
 from .schema import (
-    content_hash, finding, member, member_document, member_holding, migration_run, party,
+    content_hash, finding, member, member_document, member_holding, member_row_finding,
+    migration_run, party,
     region, run_checkpoint, stg_finding, stg_member, stg_region, stg_upload, STAGING_TABLES,
 )
 
@@ -63,7 +64,10 @@ def replace_holding(conn: Connection, run_id: str) -> None:
 
 
 def replace_documents(conn: Connection, run_id: str) -> None:
-    """One document set per migrated member: its latest KTP and latest KTA upload."""
+    """One document set per member (of any outcome): its latest KTP and latest KTA upload.
+
+    Members not migrated keep theirs too, so a later run can decide DOC_* without re-reading
+    every upload."""
     u, s = stg_upload, stg_member
     ranked = select(
         u.c.kind, u.c.legacy_id, u.c.anggota_id, u.c.path, u.c.size, u.c.uploaded_at,
@@ -77,7 +81,7 @@ def replace_documents(conn: Connection, run_id: str) -> None:
                kta.c.legacy_id, kta.c.path, kta.c.size, kta.c.uploaded_at)
         .select_from(s.outerjoin(ktp, and_(ktp.c.anggota_id == s.c.legacy_id, ktp.c.kind == "ktp", ktp.c.rn == 1))
                      .outerjoin(kta, and_(kta.c.anggota_id == s.c.legacy_id, kta.c.kind == "kta", kta.c.rn == 1)))
-        .where(s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES),
+        .where(s.c.run_id == run_id,
                (ktp.c.legacy_id.is_not(None)) | (kta.c.legacy_id.is_not(None)))
     )
     conn.execute(delete(member_document))
@@ -100,17 +104,30 @@ def copy_findings(conn: Connection, run_id: str) -> None:
         query))
 
 
+def replace_row_findings(conn: Connection, run_id: str) -> None:
+    """The current row-level findings of every staged member, for later runs to start from."""
+    f = stg_finding
+    conn.execute(delete(member_row_finding))
+    query = select(f.c.legacy_id, f.c.code, f.c.status, f.c.field, f.c.detail).where(
+        f.c.run_id == run_id, f.c.entity == ANGGOTA, f.c.origin == "row")
+    conn.execute(insert(member_row_finding).from_select(["legacy_id", "code", "status", "field", "detail"], query))
+
+
 def clear_staging(conn: Connection, run_id: str) -> None:
     for table in (*STAGING_TABLES, run_checkpoint):
         conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
-def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict) -> None:
+def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
+            members: bool = True) -> None:
+    """Publish a staged run; `members=False` (reconcile) publishes its findings only."""
     with target.begin() as conn:
-        publish_reference(conn, run_id, parties)
-        upsert_members(conn, run_id)
-        replace_holding(conn, run_id)
-        replace_documents(conn, run_id)
+        if members:
+            publish_reference(conn, run_id, parties)
+            upsert_members(conn, run_id)
+            replace_holding(conn, run_id)
+            replace_documents(conn, run_id)
+            replace_row_findings(conn, run_id)
         copy_findings(conn, run_id)
         conn.execute(update(migration_run).where(migration_run.c.run_id == run_id).values(
             state="published", finished_at=datetime.now(timezone.utc).replace(tzinfo=None),

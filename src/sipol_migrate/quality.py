@@ -373,8 +373,8 @@ def _context(data_docs_dir: Path | None):
 
 
 # The gate's own PostgreSQL sessions: no JIT (its compile time exceeds the gain on these
-# queries) and enough memory for the window sorts of the flag queries.
-PG_SESSION_OPTIONS = "-c jit=off -c work_mem=128MB"
+# queries) and enough memory for the hash joins and aggregates of the flag queries.
+PG_SESSION_OPTIONS = "-c jit=off -c work_mem=256MB"
 
 
 def _add_datasource(context, target: Engine, name: str, temp_tables: bool):
@@ -383,7 +383,10 @@ def _add_datasource(context, target: Engine, name: str, temp_tables: bool):
     if dialect == "postgresql":
         return context.data_sources.add_postgres(
             name, connection_string=url, create_temp_table=temp_tables,
-            kwargs={"connect_args": {"options": PG_SESSION_OPTIONS}})
+            kwargs={"connect_args": {"options": PG_SESSION_OPTIONS},
+                    # server-side cursors: GX runs a query asset's SQL once just to learn its
+                    # column names; a client-side cursor would fetch every row of it.
+                    "execution_options": {"stream_results": True}})
     if dialect == "sqlite":
         if not target.url.database or target.url.database == ":memory:":
             raise InputError("quality gate: an in-memory SQLite target cannot be checked; use a file")
@@ -397,7 +400,7 @@ def _build_expectation(item: _Planned):
     cls = getattr(gx.expectations, item.spec.class_name, None)
     if cls is None:
         raise InputError(f"{item.suite.suite}.yaml: {item.spec.name}: unknown GX expectation {item.spec.type}")
-    name = item.spec.name + (f".{item.party_code}" if item.party_code else "")
+    name = _item_name(item)
     extra = {}
     if item.party_code:
         from great_expectations.expectations.row_conditions import Column as GxColumn
@@ -413,15 +416,14 @@ def _build_expectation(item: _Planned):
         raise InputError(f"{item.suite.suite}.yaml: {item.spec.name}: invalid kwargs ({first})") from None
 
 
-def _result_format(id_column: str | None) -> dict:
-    import os
-    if os.environ.get("QBASIC"):
-        return {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
-    fmt = {"result_format": "SUMMARY", "partial_unexpected_count": FAILING_KEYS,
-           "include_unexpected_rows": False}
-    if id_column:
-        fmt["unexpected_index_column_names"] = [id_column]
-    return fmt
+# Phase 1 asks GX for counts only (no value lists: on millions of rows every extra list is a
+# scan); phase 2 re-runs just the failing expectations to name up to FAILING_KEYS failing ids.
+_COUNTS_ONLY = {"result_format": "BASIC", "partial_unexpected_count": 0, "include_unexpected_rows": False}
+
+
+def _failing_ids_format(id_column: str) -> dict:
+    return {"result_format": "SUMMARY", "partial_unexpected_count": FAILING_KEYS,
+            "include_unexpected_rows": False, "unexpected_index_column_names": [id_column]}
 
 
 def _exception_message(info: dict) -> str | None:
@@ -434,61 +436,69 @@ def _exception_message(info: dict) -> str | None:
     return None
 
 
-def _convert(evr, id_column: str | None) -> ExpectationResult:
+def _convert(evr) -> ExpectationResult:
     config = evr.expectation_config
     meta = config.meta or {}
     result = evr.result or {}
     error = _exception_message(evr.exception_info or {})
-    keys = []
-    if id_column:
-        keys = [row.get(id_column) for row in result.get("partial_unexpected_index_list") or []][:FAILING_KEYS]
     observed = result.get("observed_value")
     expected = config.kwargs.get("value") if config.type == "expect_table_row_count_to_equal" else None
     low, high = config.kwargs.get("min_value"), config.kwargs.get("max_value")
     if expected is None and isinstance(low, int) and low == high:  # a count compared on one row
         expected = low
-        values = result.get("partial_unexpected_list") or []
-        if observed is None and len(values) == 1 and isinstance(values[0], int):
-            observed = values[0]
     return ExpectationResult(
-        suite=meta["suite"], expectation=meta["sipol_name"].removeprefix(f"{meta['suite']}."),
-        asset=meta["asset"], severity=str(getattr(config.severity, "value", config.severity)),
+        suite=meta["suite"], expectation=meta["sipol_name"], asset=meta["asset"],
+        severity=str(getattr(config.severity, "value", config.severity)),
         success=bool(evr.success) and error is None, party_code=meta.get("party_code"),
         element_count=result.get("element_count"), unexpected_count=result.get("unexpected_count"),
         observed_value=observed if isinstance(observed, int) else None,
-        expected_value=expected if isinstance(expected, int) else None,
-        failing_keys=keys, error=error)
+        expected_value=expected if isinstance(expected, int) else None, error=error)
+
+
+def _add_failing_ids(evr, result: ExpectationResult, id_column: str) -> None:
+    found = evr.result or {}
+    result.failing_keys = [row.get(id_column) for row in found.get("partial_unexpected_index_list") or []
+                           ][:FAILING_KEYS]
+    values = found.get("partial_unexpected_list") or []
+    if result.expected_value is not None and result.observed_value is None and len(values) == 1 \
+            and isinstance(values[0], int):
+        result.observed_value = values[0]  # the count that differs from the ledger
+
+
+def _run(context, name: str, definitions: list, result_format: dict, gx_run_id) -> list:
+    import great_expectations as gx
+
+    checkpoint = context.checkpoints.add(gx.Checkpoint(
+        name=name, validation_definitions=definitions, actions=[], result_format=result_format))
+    outcome = checkpoint.run(run_id=gx_run_id)
+    return [evr for suite_result in outcome.run_results.values() for evr in suite_result.results]
 
 
 def _validate(target: Engine, assets: dict, planned: list[_Planned], data_docs_dir: Path | None,
               run_id: str) -> list[ExpectationResult]:
     import great_expectations as gx
+
     context = _context(data_docs_dir)
     gx_run_id = _gx_run_id(run_id)
     sources = {flag: _add_datasource(context, target, f"target_{'tmp' if flag else 'sql'}", flag)
                for flag in (False, True)}
-    groups: dict[str | None, list] = {}
+    batches, definitions = {}, []
     try:
         for asset_name, (spec, query) in assets.items():
             items = [p for p in planned if p.asset_name == asset_name]
             if not items:
                 continue
-            asset = sources[spec.materialize].add_query_asset(asset_name, query=query)
-            batch = asset.add_batch_definition_whole_table("run")
+            batch = sources[spec.materialize].add_query_asset(asset_name, query=query) \
+                .add_batch_definition_whole_table("run")
+            batches[asset_name] = batch
             suite = context.suites.add(gx.ExpectationSuite(name=asset_name))
             for item in items:
                 suite.add_expectation(_build_expectation(item))
-            definition = context.validation_definitions.add(
-                gx.ValidationDefinition(name=asset_name, data=batch, suite=suite))
-            groups.setdefault(spec.id_column, []).append(definition)
-        results: list[ExpectationResult] = []
-        for i, (id_column, definitions) in enumerate(groups.items()):
-            checkpoint = context.checkpoints.add(gx.Checkpoint(
-                name=f"gate-{i}", validation_definitions=definitions, actions=[],
-                result_format=_result_format(id_column)))
-            outcome = checkpoint.run(run_id=gx_run_id)
-            for suite_result in outcome.run_results.values():
-                results.extend(_convert(evr, id_column) for evr in suite_result.results)
+            definitions.append(context.validation_definitions.add(
+                gx.ValidationDefinition(name=asset_name, data=batch, suite=suite)))
+        evrs = _run(context, "gate", definitions, _COUNTS_ONLY, gx_run_id)
+        results = [_convert(evr) for evr in evrs]
+        _name_failing_rows(context, assets, planned, batches, results, gx_run_id)
         if data_docs_dir is not None:
             # Once at the end: GX's UpdateDataDocsAction rebuilds the whole site per validation.
             context.build_data_docs(site_names=["kpu"])
@@ -499,6 +509,34 @@ def _validate(target: Engine, assets: dict, planned: list[_Planned], data_docs_d
                 source.get_engine().dispose()
             except Exception:  # pragma: no cover - disposal is best effort
                 pass
+
+
+def _name_failing_rows(context, assets: dict, planned: list[_Planned], batches: dict,
+                       results: list[ExpectationResult], gx_run_id) -> None:
+    """Phase 2: re-run only the failed row-level expectations, asking for failing ids."""
+    import great_expectations as gx
+
+    failed = {(r.asset, r.expectation): r for r in results
+              if not r.success and not r.error and r.unexpected_count and assets[r.asset][0].id_column}
+    by_id_column: dict[str, list] = {}
+    for asset_name in sorted({asset for asset, _ in failed}):
+        items = [p for p in planned if p.asset_name == asset_name and (asset_name, _item_name(p)) in failed]
+        suite = context.suites.add(gx.ExpectationSuite(name=f"{asset_name}.failing"))
+        for item in items:
+            suite.add_expectation(_build_expectation(item))
+        id_column = assets[asset_name][0].id_column
+        by_id_column.setdefault(id_column, []).append(context.validation_definitions.add(
+            gx.ValidationDefinition(name=f"{asset_name}.failing", data=batches[asset_name], suite=suite)))
+    for i, (id_column, definitions) in enumerate(by_id_column.items()):
+        for evr in _run(context, f"failing-{i}", definitions, _failing_ids_format(id_column), gx_run_id):
+            meta = evr.expectation_config.meta or {}
+            target = failed.get((meta.get("asset"), meta.get("sipol_name")))
+            if target is not None:
+                _add_failing_ids(evr, target, id_column)
+
+
+def _item_name(item: _Planned) -> str:
+    return item.spec.name + (f".{item.party_code}" if item.party_code else "")
 
 
 def _gx_run_id(run_id: str):

@@ -179,6 +179,20 @@ class RegionBook:
     def in_2022(self, code: str | None) -> bool:
         return code is not None and code in self._level22
 
+    def legacy_code_of(self, code_2022: str | None) -> str | None:
+        """The 2017 domicile code that translates to `code_2022` (for a code a party entered in
+        the new Sipol); the code itself when it is a 2017 domicile or has no 2017 origin."""
+        if code_2022 is None or self.is_domicile_valid(code_2022):
+            return code_2022
+        if not hasattr(self, "_reverse"):
+            self._reverse: dict[str, str] = {}
+            for code, level in self._level17.items():
+                if level in (3, 4):
+                    new = self.translate(code)
+                    if new is not None and new != code:
+                        self._reverse.setdefault(new, code)
+        return self._reverse.get(code_2022, code_2022)
+
     # --- lists, counts and populations of the 2017 reference ----------------------------------
 
     def provinces(self) -> list[str]:

@@ -93,7 +93,7 @@ member_holding = Table(
 member_document = Table(
     "member_document", metadata,
     Column("member_legacy_id", BigInteger, primary_key=True),
-    Column("party_code", String(20), nullable=False),
+    Column("party_code", String(20)),
     Column("ktp_legacy_id", BigInteger),
     Column("ktp_path", String(255)),
     Column("ktp_size", BigInteger),
@@ -102,6 +102,17 @@ member_document = Table(
     Column("kta_path", String(255)),
     Column("kta_size", BigInteger),
     Column("kta_uploaded_at", DateTime),
+)
+
+# The current row-level findings of every member (migrated or not): what a later incremental run
+# or `reconcile` starts from for the rows it does not read again.
+member_row_finding = Table(
+    "member_row_finding", metadata,
+    Column("legacy_id", BigInteger, primary_key=True),
+    Column("code", String(40), primary_key=True),
+    Column("status", String(7), nullable=False),
+    Column("field", String(40)),
+    Column("detail", Text),
 )
 
 finding = Table(
@@ -150,6 +161,7 @@ stg_member = Table(
     Column("legacy_id", BigInteger, primary_key=True),
     *_member_columns(),
     Column("is_deleted", Boolean, nullable=False),
+    Column("origin", String(6), nullable=False, server_default="legacy"),  # legacy | live
     Column("outcome", String(7)),  # decided after the set rules (SKIPPED decided at staging)
     Column("kept_id", BigInteger),
     Index("ix_stg_member_nik", "run_id", "nik"),
@@ -165,7 +177,7 @@ stg_finding = Table(
     Column("status", String(7), nullable=False),
     Column("field", String(40)),
     Column("detail", Text),
-    Column("origin", String(4), nullable=False),  # row | set
+    Column("origin", String(4), nullable=False),  # row | set | edit
     Index("ix_stg_finding_run_entity", "run_id", "entity", "legacy_id"),
 )
 
@@ -183,7 +195,14 @@ stg_upload = Table(
 
 stg_region = Table("stg_region", metadata, Column("run_id", RUN_ID, primary_key=True), *_region_columns())
 
-STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region)
+# Ids present in the source, fetched only for partitions whose counts reveal rows deleted outright.
+stg_source_id = Table(
+    "stg_source_id", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("legacy_id", BigInteger, primary_key=True),
+)
+
+STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region, stg_source_id)
 
 
 def content_hash(table: Table):

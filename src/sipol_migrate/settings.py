@@ -19,6 +19,7 @@ MAPPINGS_DIR = Path(os.environ.get("SIPOL_MAPPINGS_DIR", PROJECT_ROOT / "mapping
 CHECKS_DIR = PROJECT_ROOT / "checks"
 REPORTS_DIR = PROJECT_ROOT / "reports"
 PACKAGE_DATA = Path(__file__).resolve().parent / "data"
+SAMPLE_REGIONS_2022 = PACKAGE_DATA / "wilayah_sample_2022.csv"
 
 
 def redact_url(url: str | SecretStr | None) -> str:
@@ -41,7 +42,7 @@ class Settings(BaseSettings):
     party_map: Path = MAPPINGS_DIR / "parties.yaml"
     codes_file: Path = MAPPINGS_DIR / "codes.yaml"
     columns_file: Path = MAPPINGS_DIR / "columns.yaml"
-    regions: Path = PACKAGE_DATA / "wilayah_sample_2022.csv"
+    regions: Path | None = None  # None: the built-in sample (run), the stored 2022 list (reconcile)
 
     # Rule settings (FINDINGS.md, "Settings the rules depend on").
     reference_date: date = date(2022, 8, 1)
@@ -84,13 +85,21 @@ class Settings(BaseSettings):
             raise InputError("no target database: pass --target or set SIPOL_TARGET_URL")
         return self.target_url.get_secret_value()
 
+    @property
+    def regions_given(self) -> bool:
+        return self.regions is not None
+
+    @property
+    def regions_path(self) -> Path:
+        return self.regions or SAMPLE_REGIONS_2022
+
     def rule_settings(self) -> dict:
         """The settings echoed in summary.json (no URLs)."""
         return {
             "reference_date": self.reference_date.isoformat(),
             "office_required_until": self.office_required_until.isoformat(),
             "province_basis": self.province_basis or "2017-reference",
-            "regions_file": self.regions.name,
+            "regions_file": self.regions_path.name,
             "party_map": self.party_map.name,
             "full": self.full,
         }

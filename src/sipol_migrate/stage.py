@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, and_, func, select
 
 from . import extract, load
 from .legacy import t_anggota, t_upload_kta, t_upload_ktp
@@ -38,13 +38,23 @@ SKIPPED_PARTY_UNMAPPED = "SKIPPED_PARTY_UNMAPPED"
 SKIPPED_DELETED = "SKIPPED_DELETED"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Partition:
-    """One legacy partai_id's member rows; `party_code` is None for unmapped or orphan ids."""
+    """One legacy partai_id's member rows; `party_code` is None for unmapped or orphan ids.
+
+    `changed` is None when the partition is read whole, else the where-clause of the rows to
+    read again in an incremental run (see `incremental.changed_rows`).
+    """
 
     partai_id: int
     party_code: str | None
     skip_code: str | None  # SKIPPED_ORPHAN / SKIPPED_PARTY_UNMAPPED for the whole partition
+    changed: object = None
+
+    @property
+    def mapping(self) -> str:
+        """What the partition maps to: a party code or a skip code."""
+        return self.party_code or self.skip_code or ""
 
     @property
     def key(self) -> str:
@@ -85,7 +95,7 @@ def _skipped(run_id: str, raw: dict, party_code: str | None, code: str):
     row = dict.fromkeys(_STAGED_MEMBER_KEYS)  # every staged row has the same keys (COPY columns)
     row.update(run_id=run_id, legacy_id=legacy_id, party_code=party_code,
                partai_id=int(raw["partai_id"]), is_deleted=bool(raw.get("is_deleted")),
-               nik_valid=False, outcome="SKIPPED")
+               nik_valid=False, outcome="SKIPPED", origin="legacy")
     finding = {"run_id": run_id, "party_code": party_code, "entity": ANGGOTA, "legacy_id": legacy_id,
                "code": code, "status": "SKIPPED", "field": None, "detail": None, "origin": "row"}
     return row, finding
@@ -123,7 +133,7 @@ def _staged_member(run_id, rec, party_code, region_code, found) -> dict:
         "name_repaired": rec.name_repaired, "nik_scientific": rec.nik_scientific,
         "legacy_updated_at": rec.updated_at, "is_deleted": False,
         "nik_valid": nik_is_valid(found), "row_status": row_status(found), "outcome": None,
-        "kept_id": None,
+        "kept_id": None, "origin": "legacy",
     }
 
 
@@ -154,9 +164,11 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
     after_id, result.batches_skipped = last_checkpoint(target, run_id, "member", partition.key)
     batch_no = result.batches_skipped
     columns = None if partition.skip_code is None else ["id", "partai_id", "is_deleted"]
+    where = t_anggota.c.partai_id == partition.partai_id
+    if partition.changed is not None:
+        where = and_(where, partition.changed)
     for raws in extract.iter_batches(source, t_anggota, batch_size=batch_size, after_id=after_id,
-                                     where=t_anggota.c.partai_id == partition.partai_id,
-                                     columns=columns):
+                                     where=where, columns=columns):
         rows, findings = transform_members(run_id, raws, partition, ctx)
         batch_no += 1
         _commit_batch(target, run_id, "member", partition.key, batch_no, rows[-1]["legacy_id"],
@@ -176,14 +188,18 @@ def _staged_upload(run_id: str, kind: str, raw: dict) -> dict:
             "size": raw.get("ukuran"), "uploaded_at": parse_datetime(raw.get("uploaded_at"))}
 
 
+UPLOAD_TABLES = {"ktp": t_upload_ktp, "kta": t_upload_kta}
+
+
 def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_size: int,
-                  faults: FaultPlan) -> StageResult:
-    table = t_upload_ktp if kind == "ktp" else t_upload_kta
+                  faults: FaultPlan, changed=None) -> StageResult:
+    table = UPLOAD_TABLES[kind]
     result = StageResult(partition=kind)
     started = time.perf_counter()
     after_id, result.batches_skipped = last_checkpoint(target, run_id, "upload", kind)
     batch_no = result.batches_skipped
-    for raws in extract.iter_batches(source, table, batch_size=batch_size, after_id=after_id):
+    for raws in extract.iter_batches(source, table, batch_size=batch_size, after_id=after_id,
+                                     where=changed):
         rows = [_staged_upload(run_id, kind, raw) for raw in raws]
         batch_no += 1
         _commit_batch(target, run_id, "upload", kind, batch_no, rows[-1]["legacy_id"],

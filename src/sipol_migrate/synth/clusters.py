@@ -83,6 +83,7 @@ class ClusterBuilder:
         self.factory, self.rng = factory, factory.ctx.rng
 
     def copy_of(self, leader: MemberRow, index: int, party: Party | None, party_id: int) -> MemberRow:
+        leader.nik_fixed = leader.nik_digits()  # the person's NIK; later plants must not move it
         row = self.factory.clean(index, party, party_id)
         row.female, row.nik_female, row.birth = leader.female, leader.female, leader.birth
         row.gender_raw = self.rng.pick(sp.GENDER_FEMALE if row.female else sp.GENDER_MALE)
