@@ -107,7 +107,7 @@ def _iso(value) -> str | None:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-_SHARED = [c.name for c in member_holding.columns if c.name not in ("outcome", "run_id")]
+_SHARED = [c.name for c in member_holding.columns if c.name != "outcome"]
 
 
 def fill_from_live(conn: Connection, run_id: str, partai_ids: list[int]) -> int:

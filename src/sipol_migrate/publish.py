@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .model import ANGGOTA, MIGRATED_OUTCOMES
@@ -20,8 +20,7 @@ from .schema import (
     region, run_checkpoint, stg_finding, stg_member, stg_region, stg_upload, STAGING_TABLES,
 )
 
-_SHARED_MEMBER_COLUMNS = [c.name for c in member_holding.columns
-                          if c.name not in ("outcome", "run_id")]
+_SHARED_MEMBER_COLUMNS = [c.name for c in member_holding.columns if c.name != "outcome"]
 
 
 def _dialect_insert(conn: Connection):
@@ -46,10 +45,13 @@ def upsert_members(conn: Connection, run_id: str) -> None:
         s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES))
     stmt = _dialect_insert(conn)(member).from_select(columns, source)
     unedited = member.c.migrated_hash == content_hash(member)
+    changed = or_(*[member.c[name].is_distinct_from(stmt.excluded[name])
+                    for name in ("migrated_hash", "status", "row_status", "legacy_updated_at",
+                                 "legacy_region_code", "nik_valid")])
     stmt = stmt.on_conflict_do_update(
         index_elements=["legacy_id"],
         set_={name: stmt.excluded[name] for name in columns if name != "legacy_id"},
-        where=unedited)
+        where=and_(unedited, changed))  # a rerun of unchanged data writes nothing
     conn.execute(stmt)
     stale = select(s.c.legacy_id).where(s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES))
     conn.execute(delete(member).where(unedited, member.c.legacy_id.not_in(stale)))
@@ -58,9 +60,9 @@ def upsert_members(conn: Connection, run_id: str) -> None:
 def replace_holding(conn: Connection, run_id: str) -> None:
     s = stg_member
     conn.execute(delete(member_holding))
-    source = select(*[s.c[name] for name in _SHARED_MEMBER_COLUMNS], s.c.outcome,
-                    literal(run_id)).where(s.c.run_id == run_id, s.c.outcome.not_in(MIGRATED_OUTCOMES))
-    conn.execute(insert(member_holding).from_select([*_SHARED_MEMBER_COLUMNS, "outcome", "run_id"], source))
+    source = select(*[s.c[name] for name in _SHARED_MEMBER_COLUMNS], s.c.outcome).where(
+        s.c.run_id == run_id, s.c.outcome.not_in(MIGRATED_OUTCOMES))
+    conn.execute(insert(member_holding).from_select([*_SHARED_MEMBER_COLUMNS, "outcome"], source))
 
 
 def replace_documents(conn: Connection, run_id: str) -> None:

@@ -86,7 +86,6 @@ member_holding = Table(
     Column("legacy_id", BigInteger, primary_key=True),
     *_member_columns(),
     Column("outcome", String(7), nullable=False),
-    Column("run_id", RUN_ID, nullable=False),
     Index("ix_holding_party", "party_code"),
 )
 

@@ -10,7 +10,8 @@ writes, from the published state of `run_id`:
     out_dir/<CODE>/ringkasan.pdf  one- or two-page summary (when weasyprint can load)
     out_dir/_kpu/laporan.html, out_dir/_kpu/laporan.xlsx   the overview across parties
 
-and returns {party code or "_kpu": [paths written]}.
+and returns {party code or "_kpu": [paths written]}. The progress sections compare with
+`previous_run_id` (the caller finds it with `progress.previous_run`).
 """
 
 from __future__ import annotations
@@ -18,17 +19,16 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 
 from ..log import get_logger
-from ..schema import migration_run
 from .catalogue import load_catalogue
 from .kpu import write_kpu_report
 from .party import Options, write_party_report
 from .places import PlaceBook
 from .xlsx import EXCEL_MAX_ROWS
 
-__all__ = ["write_reports", "previous_published_run"]
+__all__ = ["write_reports"]
 log = get_logger(__name__)
 
 
@@ -56,14 +56,3 @@ def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, par
                                        row_limit, previous_run_id)
     return written
 
-
-def previous_published_run(target: Engine, run_id: str) -> str | None:
-    """The latest published run that started before `run_id` (for the progress sections)."""
-    r = migration_run
-    with target.connect() as conn:
-        started = conn.execute(select(r.c.started_at).where(r.c.run_id == run_id)).scalar()
-        if started is None:
-            return None
-        return conn.execute(select(r.c.run_id).where(r.c.state == "published", r.c.started_at < started,
-                                                     r.c.run_id != run_id)
-                            .order_by(r.c.started_at.desc()).limit(1)).scalar()

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 
 from . import spellings as sp
 from .members import ADULT_HIGH, MemberFactory, MemberRow
-from .nik import INVALID_DATE_PATTERNS
 from .parties import PARTIES
 
 PLANT_FUNCTIONS = {}
@@ -22,7 +21,7 @@ def plant(function):
     return function
 
 
-def _found(row: MemberRow, code: str, detail: str | None = None) -> None:
+def found(row: MemberRow, code: str, detail: str | None = None) -> None:
     row.findings.append((code, detail))
 
 
@@ -56,7 +55,7 @@ def region_unknown(row: MemberRow, f: MemberFactory) -> str:
         variants["only_in_2022"] = lambda: rng.pick(pools.new_only_kecamatan)
     variant = rng.pick(sorted(variants))
     row.domicile_raw = variants[variant]()
-    _found(row, "REGION_UNKNOWN")
+    found(row, "REGION_UNKNOWN")
     return variant
 
 
@@ -67,7 +66,7 @@ def region_recoded(row: MemberRow, f: MemberFactory) -> str:
     undotted = f.ctx.rng.random() < 0.2
     if undotted:
         row.domicile_raw = old.replace(".", "")
-    _found(row, "REGION_RECODED", f"from={old};to={new}")
+    found(row, "REGION_RECODED", f"from={old};to={new}")
     return "undotted" if undotted else ("kelurahan" if len(old) > 8 else "kecamatan")
 
 
@@ -75,7 +74,7 @@ def region_recoded(row: MemberRow, f: MemberFactory) -> str:
 def region_retired(row: MemberRow, f: MemberFactory) -> str:
     old = f.ctx.rng.pick(f.ctx.geo.domiciles.retired)
     f.set_domicile(row, old)
-    _found(row, "REGION_RETIRED", f"from={old}")
+    found(row, "REGION_RETIRED", f"from={old}")
     return "kelurahan" if len(old) > 8 else "kecamatan"
 
 
@@ -93,7 +92,7 @@ def domicile_outside_unit(row: MemberRow, f: MemberFactory) -> str:
     if not others:
         return "impossible"
     row.unit_id = f.ctx.units.home[(row.party_id, rng.pick(others))]
-    _found(row, "DOMICILE_OUTSIDE_UNIT")
+    found(row, "DOMICILE_OUTSIDE_UNIT")
     return variant
 
 
@@ -115,7 +114,7 @@ def unit_missing(row: MemberRow, f: MemberFactory) -> str:
         row.unit_id = units.home[(rng.pick(others), row.kab)]
     else:
         row.unit_id = rng.pick(units.wrong_level[row.party_id])
-    _found(row, "UNIT_MISSING")
+    found(row, "UNIT_MISSING")
     return variant
 
 
@@ -156,7 +155,7 @@ def underage(row: MemberRow, f: MemberFactory) -> str:
     if variant == "teen":
         _birth_in(row, f, date(2005, 8, 2), date(2008, 12, 31))
     row.marital_raw = rng.pick(sp.MARITAL_NEVER if rng.random() < 0.7 else sp.MARITAL_UNKNOWN)
-    _found(row, "UNDERAGE")
+    found(row, "UNDERAGE")
     return variant
 
 
@@ -185,7 +184,7 @@ def birthdate_missing(row: MemberRow, f: MemberFactory) -> str:
                 "excel_day_zero": "1899-12-30", "before_1900": "1887-06-15"}
     variant = rng.pick(sorted(variants))
     row.birth_raw = variants[variant]
-    _found(row, "BIRTHDATE_MISSING")
+    found(row, "BIRTHDATE_MISSING")
     return variant
 
 
@@ -202,7 +201,7 @@ def birthdate_nik_mismatch(row: MemberRow, f: MemberFactory) -> str:
     if other > ADULT_HIGH:
         other = birth - (other - birth)
     row.birth_raw = other.isoformat()
-    _found(row, "BIRTHDATE_NIK_MISMATCH")
+    found(row, "BIRTHDATE_NIK_MISMATCH")
     return variant
 
 
@@ -211,131 +210,15 @@ def birthdate_nik_mismatch(row: MemberRow, f: MemberFactory) -> str:
 @plant
 def gender_nik_mismatch(row: MemberRow, f: MemberFactory) -> str:
     row.nik_female = not row.female
-    _found(row, "GENDER_NIK_MISMATCH")
+    found(row, "GENDER_NIK_MISMATCH")
     return "woman_with_man_nik" if row.female else "man_with_woman_nik"
 
 
 @plant
 def gender_unknown(row: MemberRow, f: MemberFactory) -> str:
     row.gender_raw = f.ctx.rng.pick(sp.GENDER_UNKNOWN)
-    _found(row, "GENDER_UNKNOWN")
+    found(row, "GENDER_UNKNOWN")
     return "unknown_spelling"
-
-
-# -- NIK ---------------------------------------------------------------------------------------
-
-@plant
-def nik_zero_serial(row: MemberRow, f: MemberFactory) -> str:
-    birth = f.ctx.allocator.zero_serial_birth(date(1940, 1, 1), ADULT_HIGH)
-    if birth is None:
-        return nik_bad_region(row, f)
-    row.birth, row.nik_serial = birth, "0000"
-    _found(row, "NIK_INVALID_STRUCTURE")
-    return "serial_0000"
-
-
-@plant
-def nik_bad_region(row: MemberRow, f: MemberFactory) -> str:
-    rng = f.ctx.rng
-    row.nik_region6 = rng.pick(f.ctx.geo.domiciles.bad_nik_regions)
-    variant = "region_not_a_kecamatan"
-    if "birthdate" not in row.groups and rng.random() < 0.3:
-        row.birth_raw = (row.birth - timedelta(days=rng.between(1, 300))).isoformat()
-        variant += "+birthdate_differs"  # no BIRTHDATE_NIK_MISMATCH: the NIK is not valid
-    elif "gender" not in row.groups and rng.random() < 0.3:
-        row.nik_female = not row.female
-        variant += "+gender_differs"  # no GENDER_NIK_MISMATCH either
-    _found(row, "NIK_INVALID_STRUCTURE")
-    return variant
-
-
-@plant
-def nik_bad_date(row: MemberRow, f: MemberFactory) -> str:
-    family = f.ctx.rng.pick(sorted(INVALID_DATE_PATTERNS))
-    parts = f.ctx.allocator.invalid_date(family)
-    if parts is None:
-        return nik_bad_region(row, f)
-    row.nik_date6, row.nik_serial = parts
-    _found(row, "NIK_INVALID_STRUCTURE")
-    return family
-
-
-@plant
-def nik_region_new_only(row: MemberRow, f: MemberFactory) -> str:
-    pool = f.ctx.geo.domiciles.new_only_kecamatan
-    if not pool:
-        return "unavailable"
-    row.nik_region6 = f.ctx.rng.pick(pool).replace(".", "")
-    return "kecamatan_only_in_2022"
-
-
-@plant
-def nik_missing(row: MemberRow, f: MemberFactory) -> str:
-    row.nik_raw = f.ctx.rng.pick((None, "", "   ", "-", "'", " - ", ".", "\u00a0"))
-    _found(row, "NIK_MISSING")
-    return "null" if row.nik_raw is None else "blank_after_normalisation"
-
-
-@plant
-def nik_scientific(row: MemberRow, f: MemberFactory) -> str:
-    d = row.nik_digits()
-    forms = {"dot": f"{d[0]}.{d[1:6]}E+15", "comma": f"{d[0]},{d[1:6]}E+15",
-             "short_dot": f"{d[0]}.{d[1:5]}E+15", "short_comma": f"{d[0]},{d[1:4]}E+15"}
-    variant = f.ctx.rng.pick(sorted(forms))
-    row.nik_raw = forms[variant]
-    _found(row, "NIK_MALFORMED")
-    return variant
-
-
-@plant
-def nik_15_digits(row: MemberRow, f: MemberFactory) -> str:
-    d = row.nik_digits()
-    row.nik_raw = d[:15] if f.ctx.rng.random() < 0.5 else d[:8] + d[9:]
-    _found(row, "NIK_MALFORMED")
-    return "15_digits"
-
-
-@plant
-def nik_17_digits(row: MemberRow, f: MemberFactory) -> str:
-    d, rng = row.nik_digits(), f.ctx.rng
-    row.nik_raw = d + str(rng.between(0, 9)) if rng.random() < 0.5 else d[:12] + "0" + d[12:]
-    _found(row, "NIK_MALFORMED")
-    return "17_digits"
-
-
-@plant
-def nik_letters(row: MemberRow, f: MemberFactory) -> str:
-    d, rng = row.nik_digits(), f.ctx.rng
-    position = rng.between(0, 15)
-    variant = rng.pick(("letter", "letter", "letter", "superscript_two"))
-    mark = "\u00b2" if variant == "superscript_two" else rng.pick("OIlSBo")
-    row.nik_raw = d[:position] + mark + d[position + 1:]
-    _found(row, "NIK_MALFORMED")
-    return variant
-
-
-@plant
-def nik_spaces(row: MemberRow, f: MemberFactory) -> str:
-    row.nik_style = f.ctx.rng.pick(("spaces", "spaces", "outer_spaces", "tab", "nbsp"))
-    return row.nik_style
-
-
-@plant
-def nik_dots(row: MemberRow, f: MemberFactory) -> str:
-    row.nik_style = "dots"
-    return "dots"
-
-
-@plant
-def nik_dashes(row: MemberRow, f: MemberFactory) -> str:
-    row.nik_style = "dashes"
-    return "dashes"
-
-
-@plant
-def nik_apostrophe(row: MemberRow, f: MemberFactory) -> str:
-    row.nik_style = f.ctx.rng.pick(("apostrophe", "apostrophe", "apostrophe_spaces"))
-    return row.nik_style
 
 
 # -- name, address, occupation, KTA, uploads ----------------------------------------------------
@@ -343,14 +226,14 @@ def nik_apostrophe(row: MemberRow, f: MemberFactory) -> str:
 @plant
 def name_missing(row: MemberRow, f: MemberFactory) -> str:
     row.name = f.ctx.rng.pick((None, "", "   ", "\u00a0", " \t "))
-    _found(row, "NAME_MISSING")
+    found(row, "NAME_MISSING")
     return "null" if row.name is None else "blank"
 
 
 @plant
 def name_double_encoded(row: MemberRow, f: MemberFactory) -> str:
     _real, row.name = f.ctx.names.double_encoded_name(row.domicile[:2], row.female, f.ctx.rng)
-    _found(row, "NAME_ENCODING_REPAIRED")
+    found(row, "NAME_ENCODING_REPAIRED")
     return "utf8_through_latin1"
 
 
@@ -377,7 +260,7 @@ def address_double_encoded(row: MemberRow, f: MemberFactory) -> str:
 @plant
 def barred_occupation(row: MemberRow, f: MemberFactory) -> str:
     row.occupation = f.ctx.rng.pick(sp.OCCUPATIONS_BARRED)
-    _found(row, "BARRED_OCCUPATION")
+    found(row, "BARRED_OCCUPATION")
     return "barred"
 
 
@@ -390,21 +273,21 @@ def occupation_lookalike(row: MemberRow, f: MemberFactory) -> str:
 @plant
 def kta_missing(row: MemberRow, f: MemberFactory) -> str:
     row.kta = f.ctx.rng.pick(sp.KTA_MISSING)
-    _found(row, "KTA_MISSING")
+    found(row, "KTA_MISSING")
     return "null" if row.kta is None else "placeholder"
 
 
 @plant
 def no_ktp_upload(row: MemberRow, f: MemberFactory) -> str:
     row.ktp_uploads = 0
-    _found(row, "DOC_KTP_MISSING")
+    found(row, "DOC_KTP_MISSING")
     return "none"
 
 
 @plant
 def no_kta_upload(row: MemberRow, f: MemberFactory) -> str:
     row.kta_uploads = 0
-    _found(row, "DOC_KTA_MISSING")
+    found(row, "DOC_KTA_MISSING")
     return "none"
 
 
@@ -415,3 +298,6 @@ def multiple_uploads(row: MemberRow, f: MemberFactory) -> str:
     if rng.random() < 0.5:
         row.ktp_uploads, row.kta_uploads = row.kta_uploads, row.ktp_uploads
     return "several"
+
+
+from . import nik_plants  # noqa: E402,F401  (registers the NIK plants; imports this module's registry)
