@@ -14,7 +14,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
 export SIPOL_WILAYAH_DIR = $(WILAYAH_DIR)
 
-.PHONY: demo test bench install services clean
+.PHONY: demo test bench install services system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,7 +36,10 @@ demo: $(STAMP)
 services:
 	@bash scripts/ensure-services.sh
 
-test: $(STAMP) services
+system-deps:
+	@bash scripts/install-system-deps.sh
+
+test: $(STAMP) services system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 bench: $(STAMP) services

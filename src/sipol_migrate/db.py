@@ -9,10 +9,11 @@
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 
 from pymysql.constants import FIELD_TYPE
 from pymysql.converters import conversions
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, inspection
 from sqlalchemy.engine import make_url
 
 from .errors import ConnectionFailed, InputError
@@ -70,3 +71,30 @@ def check_reachable(engine: Engine, role: str) -> None:
 
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
+
+
+class TransactionView:
+    """An Engine-like view of one open connection, its uncommitted transaction included.
+
+    `connect()` and `begin()` hand out that same connection and leave it open, so code written
+    against an Engine (the output writers, the reports) reads what the caller's transaction has
+    written but not yet committed. Publishing uses it to write every output before it commits
+    (see docs/HARDENING.md, "A full output disk").
+    """
+
+    def __init__(self, conn):
+        self.connection = conn
+
+    @contextmanager
+    def connect(self):
+        yield self.connection
+
+    begin = connect
+
+    def __getattr__(self, name):  # dialect, url, name, …: those of the underlying engine
+        return getattr(self.connection.engine, name)
+
+
+@inspection._inspects(TransactionView)
+def _inspect_view(view: TransactionView):
+    return inspection.inspect(view.connection)

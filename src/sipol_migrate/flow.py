@@ -7,12 +7,14 @@ CLI or the worker put the database URLs.
 
 from __future__ import annotations
 
+import os
 import time
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from . import pipeline, reconcile
 from .log import mask_prefect_handlers
@@ -33,6 +35,7 @@ complete_staging = task(pipeline.complete_staging, name="complete-staging", **_R
 finish_staging = task(pipeline.finish_staging, name="set-rules-and-ledger", **_TASK)
 publish_run = task(pipeline.publish_run, name="publish", **_TASK)
 write_outputs = task(pipeline.write_outputs, name="write-outputs", **_TASK)
+place_outputs = task(pipeline.place_outputs, name="place-outputs", **_TASK)
 
 
 def _publish_artifacts(summary: dict) -> None:
@@ -43,8 +46,12 @@ def _publish_artifacts(summary: dict) -> None:
 
 
 def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan) -> dict:
-    futures = [stage_partition.submit(inputs, run_id, ctx, part, faults) for part in inputs.partitions]
-    futures += [stage_upload_kind.submit(inputs, run_id, kind, faults) for kind in ("ktp", "kta")]
+    # quote(): Prefect must not walk these objects looking for futures — they hold caches that
+    # other threads are filling, and walking them is wasted work.
+    shared, context = quote(inputs), quote(ctx)
+    futures = [stage_partition.submit(shared, run_id, context, quote(part), quote(faults))
+               for part in inputs.partitions]
+    futures += [stage_upload_kind.submit(shared, run_id, kind, quote(faults)) for kind in ("ktp", "kta")]
     results = [f.result() for f in futures]
     return {
         "rows_read": sum(r.rows_read for r in results if r.partition not in ("ktp", "kta")),
@@ -60,20 +67,23 @@ def run_migration(settings: Settings) -> dict:
     logger = get_run_logger()
     started = time.perf_counter()
     inputs = check_inputs(settings)
-    run_id, resumed = open_run(inputs)
+    run_id, resumed = open_run(quote(inputs))
     try:
-        ctx = member_context(inputs)
+        ctx = member_context(quote(inputs))
         stats = {"resumed": resumed, "incremental": inputs.watermarks is not None,
-                 **_stage(inputs, run_id, ctx, FaultPlan(settings.fault_exit_at_batch))}
-        stats.update(complete_staging(inputs, run_id, ctx))
+                 **_stage(inputs, run_id, ctx,
+                                  FaultPlan(settings.fault_exit_at_batch, settings.fault_exit_during))}
+        stats.update(complete_staging(quote(inputs), run_id, quote(ctx)))
         stats["stage_seconds"] = round(time.perf_counter() - started, 2)
-        ledger = finish_staging(inputs, run_id)
-        publish_run(inputs, run_id, ledger, stats)
+        ledger = finish_staging(quote(inputs), run_id)
+        summary = pipeline.summary_of(inputs, run_id, ledger, stats)
+        publish_run(quote(inputs), run_id, ledger, stats, summary=summary)  # outputs written before commit
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
         raise
-    summary = pipeline.summary_of(inputs, run_id, ledger, stats)
-    write_outputs(inputs, run_id, summary)
+    if settings.fault_exit_at_phase == "report":
+        os._exit(137)
+    place_outputs(quote(inputs), run_id)
     _publish_artifacts(summary)
     logger.info("run %s published in %.1f s", run_id, time.perf_counter() - started)
     return summary
@@ -83,17 +93,17 @@ def run_reconcile(settings: Settings) -> dict:
     """The body of the reconcile flow: findings only, from the new database as it stands."""
     mask_prefect_handlers()
     inputs = check_reconcile_inputs(settings)
-    run_id, _ = open_run(inputs, kind="reconcile")
+    run_id, _ = open_run(quote(inputs), kind="reconcile")
     try:
-        ctx = live_member_context(inputs)
-        stats = complete_staging(inputs, run_id, ctx)
-        ledger = finish_staging(inputs, run_id, inputs.source_counts)
-        publish_run(inputs, run_id, ledger, stats, members=False)
+        ctx = live_member_context(quote(inputs))
+        stats = complete_staging(quote(inputs), run_id, quote(ctx))
+        ledger = finish_staging(quote(inputs), run_id, inputs.source_counts)
+        summary = pipeline.summary_of(inputs, run_id, ledger, stats)
+        publish_run(quote(inputs), run_id, ledger, stats, members=False, summary=summary)
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
         raise
-    summary = pipeline.summary_of(inputs, run_id, ledger, stats)
-    write_outputs(inputs, run_id, summary)
+    place_outputs(quote(inputs), run_id)
     _publish_artifacts(summary)
     return summary
 

@@ -7,19 +7,22 @@ publish → outputs. Nothing is written anywhere before `check_inputs` passes.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import os
 import secrets
+import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from . import edits, extract, incremental, ledger as ledger_mod, load, output, progress
+from . import edits, extract, incremental, ledger as ledger_mod, load, output, progress, report
 from . import publish as publish_mod, setrules
-from .db import check_reachable, make_engine
-from .errors import InjectedFault, InputError
+from .db import TransactionView, check_reachable, make_engine
+from .errors import InjectedFault, InputError, SipolError
 from .legacy import t_kepengurusan
 from .log import get_logger
 from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_map
@@ -222,14 +225,22 @@ def finish_staging(inputs: Inputs, run_id: str, expected: dict[int, tuple[int, i
     return ledger
 
 
-def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members: bool = True) -> None:
+def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members: bool = True,
+                summary: dict | None = None) -> None:
+    """Publish the staged run. With `summary`, every output is first written, inside the
+    publishing transaction, to `out_dir/.tmp-<run_id>` (`place_outputs` moves it into place after
+    the commit): an output that cannot be written (a full disk) leaves the live tables unchanged."""
     if inputs.settings.fault_fail_before_publish:
         raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
     if members:
         partitions = {p.key: p.mapping for p in inputs.partitions}
         with inputs.target.connect() as conn:
             stats["watermarks"] = incremental.compute_watermarks(conn, run_id, partitions)
-    publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats, members=members)
+    before_commit = None if summary is None else (
+        lambda conn: stage_outputs(inputs, run_id, summary, TransactionView(conn)))
+    publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats, members=members,
+                        exit_before_commit=inputs.settings.fault_exit_at_phase == "publish",
+                        before_commit=before_commit)
 
 
 def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:
@@ -250,14 +261,65 @@ def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> dict:
     }
 
 
-def write_outputs(inputs: Inputs, run_id: str, summary: dict) -> Path:
-    out = inputs.settings.out_dir
-    previous = progress.previous_run(inputs.target, run_id)
+def write_outputs(inputs: Inputs, run_id: str, summary: dict, target=None, out: Path | None = None) -> Path:
+    """Every output of the run into `out` (default out_dir), read from `target` (default the
+    target engine; publishing passes its own uncommitted transaction)."""
+    out = inputs.settings.out_dir if out is None else out
+    target = inputs.target if target is None else target
+    previous = progress.previous_run(target, run_id)
     for p in inputs.parties.parties:
-        output.write_party_findings(inputs.target, run_id, p.code, out / p.code / "findings.csv")
+        output.write_party_findings(target, run_id, p.code, out / p.code / "findings.csv")
         if previous:
             summary.setdefault("progress", {})[p.code] = progress.write_progress(
-                inputs.target, run_id, previous, p.code, out / p.code / "progress.csv")
-    output.write_kpu_findings(inputs.target, run_id, out / "_kpu" / "findings.csv")
+                target, run_id, previous, p.code, out / p.code / "progress.csv")
+    output.write_kpu_findings(target, run_id, out / "_kpu" / "findings.csv")
     output.write_summary(out / "summary.json", summary)
+    report.write_reports(target, run_id, out, summary, inputs.parties,
+                         mask_nik=inputs.settings.mask_nik, previous_run_id=previous)
+    return out
+
+
+class OutputFailed(SipolError):
+    """The outputs could not be written (a full disk, a file size limit): nothing was published."""
+
+    exit_code = 4
+
+
+def _pending_outputs(inputs: Inputs, run_id: str) -> Path:
+    return inputs.settings.out_dir / f".tmp-{run_id}"
+
+
+def stage_outputs(inputs: Inputs, run_id: str, summary: dict, target) -> Path:
+    """Write the outputs into `out_dir/.tmp-<run_id>` (called inside the publishing transaction).
+
+    Any failure removes the partial folder and raises, so the transaction rolls back; an OSError
+    (EFBIG, ENOSPC, EACCES …) becomes a one-line OutputFailed."""
+    out = inputs.settings.out_dir
+    pending = _pending_outputs(inputs, run_id)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for stale in out.glob(".tmp-*"):  # left by a run killed between its commit and the move
+            shutil.rmtree(stale, ignore_errors=True)
+        return write_outputs(inputs, run_id, summary, target=target, out=pending)
+    except OSError as exc:
+        shutil.rmtree(pending, ignore_errors=True)
+        reason = exc.strerror or type(exc).__name__
+        code = f" ({errno.errorcode[exc.errno]})" if exc.errno in errno.errorcode else ""
+        raise OutputFailed(f"cannot write the outputs into {out}: {reason}{code}; "
+                           f"nothing was published (the next run resumes run {run_id})") from None
+    except BaseException:
+        shutil.rmtree(pending, ignore_errors=True)
+        raise
+
+
+def place_outputs(inputs: Inputs, run_id: str) -> Path:
+    """Move the outputs written before the commit into out_dir (renames only: no new data)."""
+    out, pending = inputs.settings.out_dir, _pending_outputs(inputs, run_id)
+    if not pending.exists():
+        return out
+    for path in sorted(p for p in pending.rglob("*") if p.is_file()):
+        final = out / path.relative_to(pending)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(path, final)
+    shutil.rmtree(pending, ignore_errors=True)
     return out

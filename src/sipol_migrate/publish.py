@@ -8,6 +8,7 @@ corrected by its party: it is neither updated nor deleted.
 from __future__ import annotations
 
 import json
+import os
 from datetime import datetime, timezone
 
 from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, update
@@ -121,8 +122,12 @@ def clear_staging(conn: Connection, run_id: str) -> None:
 
 
 def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
-            members: bool = True) -> None:
-    """Publish a staged run; `members=False` (reconcile) publishes its findings only."""
+            members: bool = True, exit_before_commit: bool = False, before_commit=None) -> None:
+    """Publish a staged run; `members=False` (reconcile) publishes its findings only.
+
+    `before_commit(conn)` runs last inside the transaction (the outputs are written there, see
+    pipeline.publish_run): when it raises, nothing is published.
+    """
     with target.begin() as conn:
         if members:
             publish_reference(conn, run_id, parties)
@@ -135,3 +140,7 @@ def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
             state="published", finished_at=datetime.now(timezone.utc).replace(tzinfo=None),
             ledger=json.dumps(ledger), stats=json.dumps(stats)))
         clear_staging(conn, run_id)
+        if before_commit is not None:
+            before_commit(conn)
+        if exit_before_commit:  # test-only: a kill while publishing (Settings.fault_exit_at_phase)
+            os._exit(137)

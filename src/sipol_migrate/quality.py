@@ -383,10 +383,7 @@ def _add_datasource(context, target: Engine, name: str, temp_tables: bool):
     if dialect == "postgresql":
         return context.data_sources.add_postgres(
             name, connection_string=url, create_temp_table=temp_tables,
-            kwargs={"connect_args": {"options": PG_SESSION_OPTIONS},
-                    # server-side cursors: GX runs a query asset's SQL once just to learn its
-                    # column names; a client-side cursor would fetch every row of it.
-                    "execution_options": {"stream_results": True}})
+            kwargs={"connect_args": {"options": PG_SESSION_OPTIONS}})
     if dialect == "sqlite":
         if not target.url.database or target.url.database == ":memory:":
             raise InputError("quality gate: an in-memory SQLite target cannot be checked; use a file")

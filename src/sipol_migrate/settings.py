@@ -62,7 +62,9 @@ class Settings(BaseSettings):
 
     # Test-only fault injection (the kill, resume and publish-failure tests use them).
     fault_fail_before_publish: bool = False
-    fault_exit_at_batch: int | None = None
+    fault_exit_at_batch: int | None = None  # exit (as kill -9 would) at the N-th staged batch …
+    fault_exit_during: Literal["between-batches", "load"] = "between-batches"  # … after or before its commit
+    fault_exit_at_phase: Literal["publish", "report"] | None = None  # inside publishing / before reports
 
     @field_validator("province_basis", mode="before")
     @classmethod

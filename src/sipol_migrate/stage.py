@@ -71,20 +71,27 @@ class StageResult:
 
 
 class FaultPlan:
-    """Test-only: exit the process (as kill -9 would) after N committed batches in total."""
+    """Test-only: exit the process (as kill -9 would) at the N-th staged batch of the run,
+    either inside its transaction while loading (`load`) or just after its commit."""
 
-    def __init__(self, exit_at_batch: int | None):
+    def __init__(self, exit_at_batch: int | None = None, during: str = "between-batches"):
         self.exit_at_batch = exit_at_batch
-        self._done = 0
+        self.during = during
+        self._started = 0
         self._lock = threading.Lock()
 
-    def batch_committed(self) -> None:
+    def batch_loading(self) -> None:
+        """Called inside a batch's transaction, after its rows are written."""
         if self.exit_at_batch is None:
             return
         with self._lock:
-            self._done += 1
-            if self._done >= self.exit_at_batch:
+            self._started += 1
+            if self._started >= self.exit_at_batch and self.during == "load":
                 os._exit(137)
+
+    def batch_committed(self) -> None:
+        if self.exit_at_batch is not None and self._started >= self.exit_at_batch:
+            os._exit(137)
 
 
 _STAGED_MEMBER_KEYS = tuple(c.name for c in stg_member.columns)
@@ -148,13 +155,16 @@ def last_checkpoint(target: Engine, run_id: str, phase: str, key: str) -> tuple[
 
 
 def _commit_batch(target: Engine, run_id: str, phase: str, key: str, batch_no: int,
-                  last_id: int, writes: list[tuple]) -> None:
+                  last_id: int, writes: list[tuple], faults: FaultPlan) -> None:
+    """A batch's staged rows and its checkpoint commit together, or not at all."""
     with target.begin() as conn:
         for table, rows in writes:
             load.write_rows(conn, table, rows)
         conn.execute(run_checkpoint.insert().values(
             run_id=run_id, phase=phase, partition_key=key, batch_no=batch_no, last_id=last_id,
             rows=len(writes[0][1])))
+        faults.batch_loading()
+    faults.batch_committed()
 
 
 def stage_member_partition(source: Engine, target: Engine, run_id: str, partition: Partition,
@@ -172,8 +182,7 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
         rows, findings = transform_members(run_id, raws, partition, ctx)
         batch_no += 1
         _commit_batch(target, run_id, "member", partition.key, batch_no, rows[-1]["legacy_id"],
-                      [(stg_member, rows), (stg_finding, findings)])
-        faults.batch_committed()
+                      [(stg_member, rows), (stg_finding, findings)], faults)
         result.rows_read += len(rows)
         result.batches_done += 1
         if _progress_hook:
@@ -203,8 +212,7 @@ def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_
         rows = [_staged_upload(run_id, kind, raw) for raw in raws]
         batch_no += 1
         _commit_batch(target, run_id, "upload", kind, batch_no, rows[-1]["legacy_id"],
-                      [(stg_upload, rows)])
-        faults.batch_committed()
+                      [(stg_upload, rows)], faults)
         result.rows_read += len(rows)
         result.batches_done += 1
     result.seconds = time.perf_counter() - started

@@ -160,9 +160,9 @@ class MemberFactory:
     def _stamps(self, row: MemberRow, rng: Dice) -> None:
         row.created_day = rng.between(0, 280)
         row.created_at = CLOCK.stamp(row.created_day, rng)
-        draw = rng.random()
-        if draw < self.ctx.old_rows:
-            row.updated_at = None if draw < self.ctx.old_rows * 0.6 else "0000-00-00 00:00:00"
+        draw, early = rng.random(), row.created_day < 140  # the first half of the entry period
+        if early and draw < 2 * self.ctx.old_rows:  # older rows: updated_at never set, or zero
+            row.updated_at = None if draw < self.ctx.old_rows * 1.2 else "0000-00-00 00:00:00"
         elif draw < 0.25:
             row.updated_at = row.created_at
         else:

@@ -3,6 +3,7 @@
 A plant function takes the row and the factory, changes the row, appends the expected
 `(code, detail)` pairs to `row.findings` and returns the variant it chose (for the summary).
 The expected codes follow from what was planted, never from re-running a rule on the result.
+The NIK plants live in nik_plants.py and register here too.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from . import spellings as sp
 from .members import ADULT_HIGH, MemberFactory, MemberRow
 from .parties import PARTIES
 
-PLANT_FUNCTIONS = {}
+PLANT_FUNCTIONS: dict = {}  # plant name → function(row, factory) -> variant
 
 
 def plant(function):
