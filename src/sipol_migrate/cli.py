@@ -75,6 +75,22 @@ def _print_ledger(summary: dict) -> None:
         table.add_row(code, *[f"{entities['anggota'][k]:,}" for k in keys])
     table.add_row("TOTAL", *[f"{summary['total']['anggota'][k]:,}" for k in keys], style="bold")
     Console().print(table)
+    if "kepengurusan" in summary["total"]:
+        _print_structure_ledger(summary)
+
+
+def _print_structure_ledger(summary: dict) -> None:
+    table = Table(title="Ledger of units (t_kepengurusan) and officers (t_pengurus)")
+    keys = ["read", "migrated", "SKIPPED"]
+    table.add_column("party")
+    for label in ("units", "officers"):
+        for key in keys:
+            table.add_column(f"{label} {key}", justify="right")
+    rows = [(code, entities) for code, entities in summary["parties"].items()] + [("TOTAL", summary["total"])]
+    for code, entities in rows:
+        table.add_row(code, *[f"{entities.get(e, {}).get(k, 0):,}" for e in ("kepengurusan", "pengurus")
+                              for k in keys], style="bold" if code == "TOTAL" else None)
+    Console().print(table)
 
 
 def execute_reconcile(settings: Settings) -> dict:
@@ -156,13 +172,17 @@ def reconcile(
     party_map: Optional[Path] = typer.Option(None, help="Party map YAML [default: mappings/parties.yaml]."),
     regions: Optional[Path] = typer.Option(None, help="Current region list [default: the one the last run stored]."),
     reference_date: Optional[str] = typer.Option(None, help="Age reference date, YYYY-MM-DD [default: 2022-08-01]."),
+    office_required_until: Optional[str] = typer.Option(None, help="Offices must be secured until, YYYY-MM-DD "
+                                                                   "[default: 2024-02-14]."),
+    province_basis: Optional[str] = typer.Option(None, help="Comma-separated province codes [default: the 2017 list]."),
     mask_nik: bool = typer.Option(False, help="Show NIKs in reports as 320101******0001."),
     log_format: str = typer.Option("console", help="console or json."),
     log_level: str = typer.Option("INFO", help="DEBUG, INFO, WARNING or ERROR."),
 ) -> None:
     """Re-check the new database as the parties corrected it; report fixed / new / still open."""
     settings = build_settings(target_url=target, out_dir=out, party_map=party_map, regions=regions,
-                              reference_date=reference_date, mask_nik=mask_nik or None,
+                              reference_date=reference_date, office_required_until=office_required_until,
+                              province_basis=province_basis, mask_nik=mask_nik or None,
                               log_format=log_format, log_level=log_level)
     log.configure(settings.log_level, settings.log_format)
     summary = _guarded(execute_reconcile, settings)

@@ -37,11 +37,13 @@ def _register_sqlite_functions(dbapi_connection, _record) -> None:
     dbapi_connection.create_function("md5", 1, _md5, deterministic=True)
 
 
-def make_engine(url: str, *, pool_size: int = 4) -> Engine:
+def make_engine(url: str, *, pool_size: int = 4, role: str | None = None) -> Engine:
+    """An engine for `url`; `role` ("source", "target") names the URL in error messages."""
     try:
         parsed = make_url(url)
     except Exception:
-        raise InputError(f"not a database URL: {redact_url(url)}") from None
+        what = f"the {role} URL" if role else "URL"
+        raise InputError(f"{what} is not a database URL: {redact_url(url)}") from None
     backend = parsed.get_backend_name()
     if backend in ("mysql", "mariadb"):
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
@@ -53,7 +55,8 @@ def make_engine(url: str, *, pool_size: int = 4) -> Engine:
     elif backend == "postgresql":
         engine = create_engine(parsed, pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
     else:
-        raise InputError(f"unsupported database in URL {redact_url(url)}: use mysql, postgresql or sqlite")
+        raise InputError(f"unsupported database in {f'the {role} URL' if role else 'URL'} {redact_url(url)}: "
+                         "use mysql, postgresql or sqlite")
     return engine
 
 

@@ -16,7 +16,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from . import pipeline, reconcile
+from . import pipeline, reconcile, units
 from .log import mask_prefect_handlers
 from .settings import Settings
 from .stage import FaultPlan
@@ -33,6 +33,9 @@ stage_partition = task(pipeline.stage_partition, name="stage-members", **_RETRY,
 stage_upload_kind = task(pipeline.stage_upload_kind, name="stage-uploads", **_RETRY, **_TASK)
 complete_staging = task(pipeline.complete_staging, name="complete-staging", **_RETRY, **_TASK)
 finish_staging = task(pipeline.finish_staging, name="set-rules-and-ledger", **_TASK)
+stage_structure = task(units.stage_structure, name="stage-units-officers", **_RETRY, **_TASK)
+stage_live_structure = task(units.stage_live_structure, name="stage-units-officers", **_RETRY, **_TASK)
+finish_structure = task(units.finish_structure, name="unit-rules-and-ledger", **_TASK)
 publish_run = task(pipeline.publish_run, name="publish", **_TASK)
 write_outputs = task(pipeline.write_outputs, name="write-outputs", **_TASK)
 place_outputs = task(pipeline.place_outputs, name="place-outputs", **_TASK)
@@ -70,13 +73,15 @@ def run_migration(settings: Settings) -> dict:
     run_id, resumed = open_run(quote(inputs))
     try:
         ctx = member_context(quote(inputs))
+        faults = FaultPlan(settings.fault_exit_at_batch, settings.fault_exit_during)
         stats = {"resumed": resumed, "incremental": inputs.watermarks is not None,
-                 **_stage(inputs, run_id, ctx,
-                                  FaultPlan(settings.fault_exit_at_batch, settings.fault_exit_during))}
+                 **_stage(inputs, run_id, ctx, faults)}
         stats.update(complete_staging(quote(inputs), run_id, quote(ctx)))
+        stats.update(stage_structure(quote(inputs), run_id, quote(ctx), quote(faults)))
         stats["stage_seconds"] = round(time.perf_counter() - started, 2)
         ledger = finish_staging(quote(inputs), run_id)
-        summary = pipeline.summary_of(inputs, run_id, ledger, stats)
+        structure = finish_structure(quote(inputs), run_id)  # after the member outcomes
+        summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
         publish_run(quote(inputs), run_id, ledger, stats, summary=summary)  # outputs written before commit
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
@@ -97,8 +102,10 @@ def run_reconcile(settings: Settings) -> dict:
     try:
         ctx = live_member_context(quote(inputs))
         stats = complete_staging(quote(inputs), run_id, quote(ctx))
+        stats.update(stage_live_structure(quote(inputs), run_id))
         ledger = finish_staging(quote(inputs), run_id, inputs.source_counts)
-        summary = pipeline.summary_of(inputs, run_id, ledger, stats)
+        structure = finish_structure(quote(inputs), run_id)
+        summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
         publish_run(quote(inputs), run_id, ledger, stats, members=False, summary=summary)
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")

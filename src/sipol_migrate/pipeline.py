@@ -102,7 +102,7 @@ def check_inputs(settings: Settings) -> Inputs:
     codes = load_codes(settings.codes_file)
     column_map = load_column_map(settings.columns_file)
     regions_2022 = load_region_csv(settings.regions_path)
-    source, target = make_engine(settings.source()), make_engine(settings.target())
+    source, target = make_engine(settings.source(), role="source"), make_engine(settings.target(), role="target")
     check_reachable(source, "source")
     check_reachable(target, "target")
     column_map.check_source(extract.reflect_source(source))
@@ -150,7 +150,8 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
                 return run_id, True
             publish_mod.clear_staging(conn, run_id)
             conn.execute(update(r).where(r.c.run_id == run_id).values(state="abandoned", finished_at=_now()))
-        run_id = f"{kind[0]}{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+        prefix = "c" if kind == "reconcile" else "r"  # run ids sort by time within a kind
+        run_id = f"{prefix}{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
         conn.execute(r.insert().values(
             run_id=run_id, kind=kind, started_at=_now(), state="staging",
             fingerprint=inputs.fingerprint, settings=json.dumps(inputs.settings.rule_settings())))
@@ -251,11 +252,18 @@ def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:
                      .values(error=reason[:500]))
 
 
-def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict) -> dict:
+def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict, structure: dict | None = None) -> dict:
+    """`structure`: the kepengurusan / pengurus ledgers (units.finish_structure), merged in."""
+    parties = {code: {"anggota": counts} for code, counts in ledger["parties"].items()}
+    total = {"anggota": ledger["total"]}
+    if structure is not None:
+        for code, entities in structure["parties"].items():
+            parties.setdefault(code, {}).update(entities)
+        total.update(structure["total"])
     return {
         "run_id": run_id,
-        "parties": {code: {"anggota": counts} for code, counts in ledger["parties"].items()},
-        "total": {"anggota": ledger["total"]},
+        "parties": parties,
+        "total": total,
         "settings": inputs.settings.rule_settings(),
         "stats": {k: v for k, v in stats.items() if k != "watermarks"},
     }

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
+from . import units
 from .model import ANGGOTA, MIGRATED_OUTCOMES
 from .schema import (
     content_hash, finding, member, member_document, member_holding, member_row_finding,
@@ -135,6 +136,7 @@ def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
             replace_holding(conn, run_id)
             replace_documents(conn, run_id)
             replace_row_findings(conn, run_id)
+            units.publish_structure(conn, run_id)
         copy_findings(conn, run_id)
         conn.execute(update(migration_run).where(migration_run.c.run_id == run_id).values(
             state="published", finished_at=datetime.now(timezone.utc).replace(tzinfo=None),

@@ -27,6 +27,7 @@ import warnings
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timezone
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
@@ -438,18 +439,24 @@ def _convert(evr) -> ExpectationResult:
     meta = config.meta or {}
     result = evr.result or {}
     error = _exception_message(evr.exception_info or {})
-    observed = result.get("observed_value")
-    expected = config.kwargs.get("value") if config.type == "expect_table_row_count_to_equal" else None
-    low, high = config.kwargs.get("min_value"), config.kwargs.get("max_value")
-    if expected is None and isinstance(low, int) and low == high:  # a count compared on one row
-        expected = low
+    observed = _count(result.get("observed_value"))
+    expected = _count(config.kwargs.get("value")) if config.type == "expect_table_row_count_to_equal" else None
+    low, high = _count(config.kwargs.get("min_value")), _count(config.kwargs.get("max_value"))
+    if expected is None and low is not None and low == high:
+        expected = low  # a count compared with an exact value (the ledger's)
     return ExpectationResult(
         suite=meta["suite"], expectation=meta["sipol_name"], asset=meta["asset"],
         severity=str(getattr(config.severity, "value", config.severity)),
         success=bool(evr.success) and error is None, party_code=meta.get("party_code"),
         element_count=result.get("element_count"), unexpected_count=result.get("unexpected_count"),
-        observed_value=observed if isinstance(observed, int) else None,
-        expected_value=expected if isinstance(expected, int) else None, error=error)
+        observed_value=observed, expected_value=expected, error=error)
+
+
+def _count(value) -> int | None:
+    """A whole number GX reports or was given (GX turns ints into floats), else None."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal)):
+        return None
+    return int(value) if value == int(value) else None
 
 
 def _add_failing_ids(evr, result: ExpectationResult, id_column: str) -> None:
@@ -457,9 +464,8 @@ def _add_failing_ids(evr, result: ExpectationResult, id_column: str) -> None:
     result.failing_keys = [row.get(id_column) for row in found.get("partial_unexpected_index_list") or []
                            ][:FAILING_KEYS]
     values = found.get("partial_unexpected_list") or []
-    if result.expected_value is not None and result.observed_value is None and len(values) == 1 \
-            and isinstance(values[0], int):
-        result.observed_value = values[0]  # the count that differs from the ledger
+    if result.expected_value is not None and result.observed_value is None and len(values) == 1:
+        result.observed_value = _count(values[0])  # the count that differs from the ledger
 
 
 def _run(context, name: str, definitions: list, result_format: dict, gx_run_id) -> list:
@@ -582,20 +588,20 @@ def run_gate(target: Engine, run_id: str, ledger: dict, data_docs_dir: Path | No
         raise InputError(f"quality gate: run id {run_id!r} is not of the form [a-z0-9T-]")
     started = time.perf_counter()
     catalogue, suites = load_catalogue(checks_dir), load_suites(checks_dir)
-    reference = reference_date or _reference_date(target, run_id)
-    assets, planned = plan(suites, catalogue, run_id, ledger, reference)
     if data_docs_dir is not None:
         Path(data_docs_dir).mkdir(parents=True, exist_ok=True)
-    with _quiet():
-        try:
+    try:
+        reference = reference_date or _reference_date(target, run_id)
+        assets, planned = plan(suites, catalogue, run_id, ledger, reference)
+        with _quiet():
             results = _validate(target, assets, planned, data_docs_dir, run_id)
-        except SipolError:
-            raise
-        except Exception as exc:  # GX could not build a batch (bad SQL, unreachable target)
-            reason = mask_text(str(getattr(exc, "orig", exc)).splitlines()[0] if str(exc) else "")[:200]
-            report = GateReport(run_id, [], time.perf_counter() - started)
-            raise QualityGateFailed(f"quality gate could not run: {type(exc).__name__}: {reason}",
-                                    report) from None
+    except SipolError:
+        raise
+    except Exception as exc:  # fail closed: a gate that cannot run does not let the run publish
+        reason = mask_text(str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else "")[:200]
+        report = GateReport(run_id, [], time.perf_counter() - started)
+        raise QualityGateFailed(f"quality gate could not run: {type(exc).__name__}: {reason}",
+                                report) from None
     index = Path(data_docs_dir).resolve() / "index.html" if data_docs_dir else None
     report = GateReport(run_id, results, time.perf_counter() - started,
                         index if index and index.exists() else None)
@@ -606,7 +612,8 @@ def run_gate(target: Engine, run_id: str, ledger: dict, data_docs_dir: Path | No
     log.info("quality gate", run_id=run_id, expectations=len(results), seconds=round(report.seconds, 1),
              critical_failures=len(report.critical_failures), warnings=len(report.warnings))
     if report.critical_failures:
-        first, others = report.critical_failures[0], len(report.critical_failures) - 1
-        more = f"; {others} more critical expectation(s) failed" if others else ""
-        raise QualityGateFailed(f"quality gate failed: {first.describe()}{more}", report)
+        named = [r.describe() for r in report.critical_failures[:3]]
+        others = len(report.critical_failures) - len(named)
+        more = f"; and {others} more critical expectation(s)" if others else ""
+        raise QualityGateFailed(f"quality gate failed: {'; '.join(named)}{more}", report)
     return report

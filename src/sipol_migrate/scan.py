@@ -76,18 +76,18 @@ class _Sql:
     def digits(self, expr, exactly: int | None = None) -> ColumnElement:
         """expr is non-empty and only ASCII digits (of the given length)."""
         if self.name == "mysql":
-            return expr.op("REGEXP")(f"^[0-9]{{{exactly}}}$" if exactly else "^[0-9]+$")
+            return expr.op("REGEXP", is_comparison=True)(f"^[0-9]{{{exactly}}}$" if exactly else "^[0-9]+$")
         if self.name == "postgresql":
-            return expr.op("~")(f"^[0-9]{{{exactly}}}$" if exactly else "^[0-9]+$")
-        only_digits = and_(expr != "", not_(expr.op("GLOB")("*[^0-9]*")))
+            return expr.op("~", is_comparison=True)(f"^[0-9]{{{exactly}}}$" if exactly else "^[0-9]+$")
+        only_digits = and_(expr != "", not_(expr.op("GLOB", is_comparison=True)("*[^0-9]*")))
         return and_(only_digits, func.length(expr) == exactly) if exactly else only_digits
 
     def has_letter(self, expr) -> ColumnElement:
         if self.name == "mysql":
-            return expr.op("REGEXP")("[A-Za-z]")
+            return expr.op("REGEXP", is_comparison=True)("[A-Za-z]")
         if self.name == "postgresql":
-            return expr.op("~")("[A-Za-z]")
-        return expr.op("GLOB")("*[A-Za-z]*")
+            return expr.op("~", is_comparison=True)("[A-Za-z]")
+        return expr.op("GLOB", is_comparison=True)("*[A-Za-z]*")
 
     def contains(self, col, needle: str) -> ColumnElement:
         """Exact (binary, case- and accent-sensitive) substring test on a text column."""
@@ -151,9 +151,21 @@ def _deleted_class(col) -> ColumnElement:
     return case((col == 0, "active"), (col == 1, "deleted"), else_="out_of_range")
 
 
+BLANK_CHARS = " \t\n\r\u00a0"  # FINDINGS.md: trimming removes all white space, NBSP included
+
+
 def _blank(sql: _Sql, col) -> ColumnElement:
-    # MySQL's PAD SPACE collations compare '   ' equal to '': no TRIM needed (it is costly there)
-    empty = col == "" if sql.name == "mysql" else func.trim(col) == ""
+    if sql.name == "mysql":
+        # MySQL cannot TRIM a set of characters; its PAD SPACE collations compare '   ' equal
+        # to '', so only the other white space needs removing.
+        stripped = col
+        for ch in BLANK_CHARS[1:]:
+            stripped = func.replace(stripped, ch, "")
+        empty = stripped == ""
+    elif sql.name == "postgresql":
+        empty = func.btrim(col, BLANK_CHARS) == ""
+    else:
+        empty = func.trim(col, BLANK_CHARS) == ""
     return case((or_(col.is_(None), empty), 1), else_=0)
 
 

@@ -103,6 +103,53 @@ member_document = Table(
     Column("kta_uploaded_at", DateTime),
 )
 
+def _unit_columns() -> list[Column]:
+    """Columns a management unit (t_kepengurusan) has in staging and in the live table."""
+    return [
+        Column("party_code", String(20)),
+        Column("partai_id", BigInteger),  # NULL only for a SKIPPED row a reconcile carries over
+        Column("level", String(10)),  # pusat | provinsi | kabkota | kecamatan, NULL when unknown
+        Column("level_raw", String(60)),
+        Column("region_code", String(16)),  # 2022 translation of a valid region, else the 2017 code
+        Column("legacy_region_code", String(16)),  # normalised 2017 code as the legacy row had it
+        Column("no_sk", String(200)),
+        Column("sk_date", Date),
+        Column("office_address", Text),
+        Column("office_status", String(60)),
+        Column("office_valid_until", Date),
+        Column("region_valid", Boolean),  # a region of the unit's level in 2017 (pusat: true)
+    ]
+
+
+def _officer_columns() -> list[Column]:
+    """Columns an officer (t_pengurus) has in staging and in the live table."""
+    return [
+        Column("unit_legacy_id", BigInteger),
+        Column("party_code", String(20)),
+        Column("partai_id", BigInteger),  # the unit's partai_id, NULL when the unit does not exist
+        Column("role", String(12)),  # KETUA | SEKRETARIS | BENDAHARA, NULL for any other role
+        Column("role_raw", String(100)),
+        Column("nik", String(32)),
+        Column("name", String(200)),
+        Column("gender", String(1)),
+        Column("phone", String(40)),
+    ]
+
+
+unit = Table(
+    "unit", metadata,
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_unit_columns(),
+    Index("ix_unit_party", "party_code"),
+)
+
+officer = Table(
+    "officer", metadata,
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_officer_columns(),
+    Index("ix_officer_unit", "unit_legacy_id"),
+)
+
 # The current row-level findings of every member (migrated or not): what a later incremental run
 # or `reconcile` starts from for the rows it does not read again.
 member_row_finding = Table(
@@ -201,7 +248,27 @@ stg_source_id = Table(
     Column("legacy_id", BigInteger, primary_key=True),
 )
 
-STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region, stg_source_id)
+# Units and officers of a run; outcome MIGRATED or SKIPPED (decided at staging, see units.py).
+stg_unit = Table(
+    "stg_unit", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_unit_columns(),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("outcome", String(8), nullable=False),
+)
+
+stg_officer = Table(
+    "stg_officer", metadata,
+    Column("run_id", RUN_ID, primary_key=True),
+    Column("legacy_id", BigInteger, primary_key=True),
+    *_officer_columns(),
+    Column("is_deleted", Boolean, nullable=False),
+    Column("outcome", String(8), nullable=False),
+    Index("ix_stg_officer_unit", "run_id", "unit_legacy_id"),
+)
+
+STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region, stg_source_id, stg_unit, stg_officer)
 
 
 def content_hash(table: Table):

@@ -99,15 +99,20 @@ def test_incremental_rerun_reads_only_changed_rows(legacy, tmp_path, pg_url, pre
     full = summary(tmp_path / "o1")
     undated = scalar(source, "SELECT count(*) FROM t_anggota WHERE updated_at IS NULL "
                              "OR updated_at < '1000-01-01'")
+    # The watermark keeps a 24-hour safety overlap below the newest updated_at it saw.
+    overlap_start = scalar(source, "SELECT datetime(max(updated_at), '-1 day') FROM t_anggota")
+    in_overlap = scalar(source, "SELECT count(*) FROM t_anggota WHERE updated_at >= :start",
+                        start=overlap_start)
     execute(source, "UPDATE t_anggota SET nama = nama || ' Putra', updated_at = '2026-11-20 08:00:00' "
                     "WHERE id IN (SELECT id FROM t_anggota WHERE updated_at >= '1000-01-01' "
-                    "AND is_deleted = 0 ORDER BY id LIMIT 10)")
+                    "AND updated_at < :start AND is_deleted = 0 ORDER BY id LIMIT 10)", start=overlap_start)
     assert run_cli(*run_args(source, pg_url, legacy, tmp_path / "o2")).returncode == 0
     rerun = summary(tmp_path / "o2")
     assert full["stats"]["rows_read"] == MEMBERS
     assert rerun["stats"]["incremental"] is True
-    # The 10 changed rows, plus the rows whose updated_at is missing (they cannot be dated).
-    assert rerun["stats"]["rows_read"] == 10 + undated
+    # The 10 changed rows, the rows whose updated_at is missing (they cannot be dated), and the
+    # rows inside the safety overlap.
+    assert rerun["stats"]["rows_read"] == 10 + undated + in_overlap
     assert rerun["total"]["anggota"] == full["total"]["anggota"]
     changed = scalar(pg_url, "SELECT count(*) FROM member WHERE name LIKE '% Putra'")
     assert 0 < changed <= 10

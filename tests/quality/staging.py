@@ -35,7 +35,7 @@ def _member(run_id: str, legacy_id: int, party: str | None, outcome: str, **over
                name=NAMES.get(legacy_id), birth_date=BIRTH.get(legacy_id), gender="P",
                region_code="32.01.01", legacy_region_code="32.01.01", is_deleted=False,
                nik_valid=True, nik_scientific=False, row_status=outcome if outcome in ("MS", "BMS", "TMS") else None,
-               outcome=outcome, kept_id=None)
+               outcome=outcome, kept_id=None, origin="legacy")
     row.update(overrides)
     return row
 
