@@ -28,10 +28,10 @@ demo: $(STAMP)
 	@rm -rf $(OUT) out/demo-legacy.sqlite out/demo-target.sqlite out/demo-truth.jsonl
 	@mkdir -p out
 	@$(BIN)/sipol-migrate synth --target sqlite:///out/demo-legacy.sqlite \
-	    --truth out/demo-truth.jsonl --members 20000 --seed 2017 --party-map-out out/demo-parties.yaml
+	    --truth out/demo-truth.jsonl --members 20000 --seed 2017 --party-map-out out/demo-parties.yaml --regions-out out/regions-2022.csv
 	@$(BIN)/sipol-migrate run --source sqlite:///out/demo-legacy.sqlite \
 	    --target sqlite:///out/demo-target.sqlite --party-map out/demo-parties.yaml \
-	    --regions out/demo-regions-2022.csv --out $(OUT)
+	    --regions out/regions-2022.csv --out $(OUT)
 
 services:
 	@bash scripts/ensure-services.sh

@@ -60,8 +60,10 @@ def spec_widths() -> dict[tuple[str, str], int]:
     return widths
 
 
-def load_truth(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+def load_truth(path: Path, entity: str | None = "anggota") -> list[dict]:
+    """The truth lines of one entity (default: the members), or all of them (entity None)."""
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return [t for t in lines if entity is None or t["entity"] == entity]
 
 
 def sqlite_digest(path: Path) -> str:
@@ -182,9 +184,11 @@ def test_niks_are_unique_except_planted_duplicates(demo):
         f"SELECT count(*) FROM (SELECT {NORMALISED_NIK} AS n FROM t_anggota GROUP BY n "
         "HAVING count(*) > 1 AND length(n) = 16 AND n NOT GLOB '*[^0-9]*')").fetchone()[0]
     assert groups == summary.duplicate_nik_groups + summary.plants["dup_invalid_nik"]
-    officers = conn.execute("SELECT count(*), count(DISTINCT nik) FROM t_pengurus").fetchone()
-    assert officers[0] == officers[1]
-    overlap = conn.execute(f"SELECT count(*) FROM t_pengurus WHERE nik IN (SELECT {NORMALISED_NIK} FROM t_anggota)")
+    well_formed = "length(nik) = 16 AND nik NOT GLOB '*[^0-9]*' AND substr(nik, 13) != '0000'"  # not planted
+    officers = conn.execute(f"SELECT count(*), count(DISTINCT nik) FROM t_pengurus WHERE {well_formed}").fetchone()
+    assert officers[0] == officers[1] > 0
+    overlap = conn.execute(f"SELECT count(*) FROM t_pengurus WHERE {well_formed} "
+                           f"AND nik IN (SELECT {NORMALISED_NIK} FROM t_anggota)")
     assert overlap.fetchone()[0] == 0
 
 
@@ -332,3 +336,40 @@ def test_mariadb_200k_members_rate(maria_url, tmp_path):
     print(f"\nsynth: 200,000 members to MariaDB in {summary.seconds:.1f} s "
           f"({summary.members_per_second} members/s)")
     assert summary.seconds < 300
+
+
+# -- units, officers and parties ---------------------------------------------------------------
+
+STRUCTURE_CODES = {
+    "UNIT_LEVEL_UNKNOWN", "UNIT_REGION_INVALID", "MGMT_PROVINCE_MISSING", "MGMT_KABKOTA_COVERAGE",
+    "MGMT_KECAMATAN_COVERAGE", "MGMT_WOMEN_SHARE", "MGMT_OFFICER_MISSING", "OFFICE_LEASE_EXPIRED",
+    "MEMBERSHIP_BELOW_MINIMUM", "OFFICER_NIK_INVALID", "OFFICER_GENDER_UNKNOWN",
+    "SKIPPED_ORPHAN", "SKIPPED_PARTY_UNMAPPED", "SKIPPED_DELETED"}
+
+
+def test_structure_truth_has_one_line_per_unit_officer_and_party(demo):
+    folder, summary, _truth, conn = demo
+    everything = load_truth(folder / "truth.jsonl", entity=None)
+    for entity, table in (("kepengurusan", "t_kepengurusan"), ("pengurus", "t_pengurus"), ("partai", "m_partai")):
+        ids = [row[0] for row in conn.execute(f"SELECT id FROM {table} ORDER BY id")]
+        assert sorted(t["legacy_id"] for t in everything if t["entity"] == entity) == ids, entity
+    structure = [t for t in everything if t["entity"] != "anggota"]
+    assert all(t["outcome"] is None for t in structure)
+    codes = {code for t in structure for code, _s, _d in t["findings"]}
+    assert codes == STRUCTURE_CODES and set(summary.structure_findings) == STRUCTURE_CODES
+    details = {code: detail for t in structure for code, _s, detail in t["findings"]}
+    assert details["MGMT_KABKOTA_COVERAGE"].startswith("province=") and details["OFFICE_LEASE_EXPIRED"] is None
+    women = {d for t in structure for c, _s, d in t["findings"] if c == "MGMT_WOMEN_SHARE"}
+    assert {"women=29;officers=100", "women=0;officers=0"} <= women
+
+
+def test_structure_truth_party_follows_the_unit(demo):
+    folder, _summary, _truth, conn = demo
+    mapped = {p["legacy_id"]: p["code"] for p in yaml.safe_load((folder / "parties.yaml").read_text())["parties"]}
+    party_of_unit = dict(conn.execute("SELECT id, partai_id FROM t_kepengurusan"))
+    unit_of_officer = dict(conn.execute("SELECT id, kepengurusan_id FROM t_pengurus"))
+    for line in load_truth(folder / "truth.jsonl", entity=None):
+        if line["entity"] == "kepengurusan":
+            assert line["party"] == mapped.get(party_of_unit[line["legacy_id"]]), line
+        elif line["entity"] == "pengurus":
+            assert line["party"] == mapped.get(party_of_unit.get(unit_of_officer[line["legacy_id"]])), line

@@ -63,8 +63,9 @@ def make_engine(url: str, *, pool_size: int = 4, role: str | None = None) -> Eng
 def check_reachable(engine: Engine, role: str) -> None:
     """Open and close one connection; a failure becomes a one-line ConnectionFailed."""
     try:
-        with engine.connect() as conn:
-            conn.exec_driver_sql("SELECT 1")
+        with engine.connect() as conn:  # SQLite: read the schema, or a non-database file passes
+            conn.exec_driver_sql("SELECT count(*) FROM sqlite_master" if engine.dialect.name == "sqlite"
+                                 else "SELECT 1")
     except Exception as exc:
         reason = str(getattr(exc, "orig", exc)).splitlines()[0][:200] if str(exc) else type(exc).__name__
         raise ConnectionFailed(

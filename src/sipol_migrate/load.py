@@ -53,3 +53,13 @@ def write_rows(conn: Connection, table: Table, rows: list[dict]) -> int:
     else:
         conn.execute(insert(table), [{name: row.get(name) for name in columns} for row in rows])
     return len(rows)
+
+
+def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
+    """Let the planner see what staging now holds (freshly loaded tables look empty to it,
+    and an anti-join planned for an empty table takes minutes on a full one)."""
+    if conn.dialect.name == "postgresql":
+        for table in tables:
+            conn.exec_driver_sql(f'ANALYZE "{table.name}"')
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("ANALYZE")

@@ -18,11 +18,16 @@ import structlog
 LOGGER_NAME = "sipol_migrate"
 _NIK_LIKE = re.compile(r"(?<!\d)(?:\d[\s.\-']?){15}\d(?!\d)")
 _PERSONAL_KEYS = {"nik", "name", "nama", "birth_date", "tgl_lahir", "password"}
+# PostgreSQL's DETAIL / CONTEXT lines quote row values ("Failing row contains (…)", "Key (nik)=(…)",
+# "COPY stg_member, line 1, column name: \"…\""). Hidden up to the end of the line, also inside an
+# exception's repr, where the line ends at an escaped \n before the closing quote or the next field.
+_DB_DETAIL = re.compile(r"(DETAIL|CONTEXT):.*?(?=\\n(?:['\"]|[A-Z]+:|\[SQL)|\n|$)")
 
 
 def mask_text(text: str) -> str:
-    """Mask every 16-digit run (with or without separators) in free text."""
-    return _NIK_LIKE.sub("[NIK]", text)
+    """Mask every 16-digit run (with or without separators) and every database DETAIL / CONTEXT
+    line (they quote row values) in free text."""
+    return _DB_DETAIL.sub(r"\1: [hidden]", _NIK_LIKE.sub("[NIK]", text))
 
 
 def mask_personal_data(_logger, _method, event_dict: dict) -> dict:
@@ -41,6 +46,12 @@ class MaskingFilter(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = mask_text(record.getMessage())
             record.args = None
+        if record.exc_info and not record.exc_text:  # the traceback, formatted once and masked
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_text(record.stack_info)
         return True
 
 

@@ -24,7 +24,7 @@ from . import publish as publish_mod, setrules
 from .db import TransactionView, check_reachable, make_engine
 from .errors import InjectedFault, InputError, SipolError
 from .legacy import t_kepengurusan
-from .log import get_logger
+from .log import get_logger, mask_text
 from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_map
 from .normalize import map_unit
 from .regions import RegionBook, load_region_csv
@@ -245,11 +245,14 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
 
 
 def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:
-    """Record why a run stopped; its staged batches stay for the next run to resume."""
+    """Record why a run stopped; its staged batches stay for the next run to resume.
+
+    The reason is masked like a log line (a database error quotes row values) and loses NUL."""
+    reason = mask_text(reason).replace("\x00", "")[:500]
     with inputs.target.begin() as conn:
         conn.execute(update(migration_run).where(migration_run.c.run_id == run_id,
                                                  migration_run.c.state == "staging")
-                     .values(error=reason[:500]))
+                     .values(error=reason))
 
 
 def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict, structure: dict | None = None) -> dict:

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, Engine, Integer, String, Table, Text, delete, select,
+    BigInteger, Boolean, Column, DateTime, Engine, String, Table, Text, delete, select,
 )
 
 from .errors import InputError, SipolError
@@ -389,7 +389,7 @@ def _add_datasource(context, target: Engine, name: str, temp_tables: bool):
         if not target.url.database or target.url.database == ":memory:":
             raise InputError("quality gate: an in-memory SQLite target cannot be checked; use a file")
         return context.data_sources.add_sqlite(name, connection_string=url, create_temp_table=temp_tables)
-    return context.data_sources.add_sql(name, connection_string=url, create_temp_table=temp_tables)
+    raise InputError(f"quality gate: the target must be PostgreSQL or SQLite, not {dialect}")
 
 
 def _build_expectation(item: _Planned):

@@ -46,7 +46,7 @@ from typing import Optional
 
 import typer
 from sqlalchemy import (
-    Engine, String, and_, case, cast, func, literal, literal_column, not_, null, or_, select, text,
+    Engine, String, and_, case, cast, func, literal_column, not_, or_, select, text,
 )
 from sqlalchemy.sql import ColumnElement
 

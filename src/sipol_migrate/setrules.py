@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, Engine, and_, case, cast, delete, exists, func, insert, literal, select, Text, update
 
+from . import load
 from .model import ANGGOTA
 from .schema import stg_finding, stg_member, stg_upload
 
@@ -88,6 +89,7 @@ def decide_outcomes(conn: Connection, run_id: str) -> None:
 
 def apply_member_set_rules(target: Engine, run_id: str) -> None:
     with target.begin() as conn:
+        load.refresh_statistics(conn, [stg_member, stg_upload, stg_finding])
         reset(conn, run_id)
         mark_duplicates_in_party(conn, run_id)
         mark_missing_documents(conn, run_id)

@@ -14,8 +14,8 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import subprocess
+import time
 from datetime import date
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -26,15 +26,14 @@ from sipol_migrate import load
 from sipol_migrate.legacy import t_anggota
 from sipol_migrate.mappings import load_codes
 from sipol_migrate.normalize import map_unit
-from sipol_migrate.regions import load_region_csv
+from sipol_migrate.regions import RegionBook, load_region_csv
 from sipol_migrate.rules.member import MemberRuleContext
 from sipol_migrate.schema import stg_finding, stg_member
 from sipol_migrate.settings import MAPPINGS_DIR, PACKAGE_DATA
-from sipol_migrate.regions import RegionBook
 from sipol_migrate.stage import SKIPPED_PARTY_UNMAPPED, Partition, transform_members
 from sipol_migrate.synth import synthesize
 
-from .helpers import assert_balanced_without_duplicates, assert_clean_failure, cli, run_args, table_names
+from .helpers import assert_balanced_without_duplicates, assert_clean_failure, cli, table_names
 
 CODES = load_codes(MAPPINGS_DIR / "codes.yaml")
 REGIONS_2017 = load_region_csv(PACKAGE_DATA / "wilayah_sample_2017.csv")
@@ -184,13 +183,34 @@ PARTY_MAPS = {
 }
 
 
+def _invoke_in_process(args: list[str]) -> subprocess.CompletedProcess:
+    """`sipol-migrate ARGS` through typer's runner; the logging set-up it changes is restored."""
+    import logging
+
+    import structlog
+    from typer.testing import CliRunner
+
+    from sipol_migrate.cli import app
+
+    logger = logging.getLogger("sipol_migrate")
+    handlers, level, config = logger.handlers[:], logger.level, structlog.get_config()
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        structlog.configure(**config)
+    assert isinstance(result.exception, SystemExit), result.exception  # no uncaught exception
+    return subprocess.CompletedProcess(args, result.exit_code, result.stdout, result.stderr)
+
+
 @pytest.mark.integration
 def test_refused_inputs_write_nothing(tmp_path, pg_url):
     legacy = tmp_path / "legacy"
     source_file = legacy / "legacy.sqlite"
     synthesize(f"sqlite:///{source_file}", legacy / "truth.jsonl", members=50, seed=32)
     source = f"sqlite:///{source_file}"
-    cases: dict[str, tuple[list[str], str]] = {}  # label → (CLI arguments, what the message names)
+    cases: dict[str, tuple] = {}  # label → (CLI arguments, what the message names, --out)
 
     def case(label: str, expect: str, *, source=source, target=pg_url, party_map=legacy / "parties.yaml",
              regions=legacy / "regions-2022.csv", extra=()):
@@ -225,14 +245,59 @@ def test_refused_inputs_write_nothing(tmp_path, pg_url):
     garbage.write_bytes(b"this is not a database\x00" * 100)
     case("source file is not a database", "source", source=f"sqlite:///{garbage}")
 
-    running = {label: cli(*args, wait=False) for label, (args, _, _) in cases.items()}
-    for label, process in running.items():
-        stdout, stderr = process.communicate(timeout=120)
-        result = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
+    # Three cases through the real console script (exit status, stderr); the rest in-process, where
+    # the same `app` runs without the interpreter start (the CLI's own code path is the same).
+    in_subprocess = ("party code ../x", "unreachable target", "wrong password")
+    running = {label: cli(*cases[label][0], wait=False) for label in in_subprocess}
+    for label, (args, expect, out) in cases.items():
+        if label in running:
+            stdout, stderr = running[label].communicate(timeout=120)
+            result = subprocess.CompletedProcess(args, running[label].returncode, stdout, stderr)
+        else:
+            result = _invoke_in_process(args)
         line = assert_clean_failure(result)
-        _, expect, out = cases[label]
         assert expect in line, (label, line)
         for secret in ("Secret1x", "Secret2x", "Secret3x"):
-            assert secret not in stdout + stderr, label
+            assert secret not in result.stdout + result.stderr, label
         assert not out.exists(), label
     assert table_names(pg_url) == []  # nothing was written to the target
+
+
+@pytest.mark.integration
+def test_value_too_long_for_the_target_fails_without_personal_data(tmp_path, pg_url, prefect_api):
+    """A SQLite legacy database does not enforce the legacy column widths: a 300-character name
+    cannot be staged in PostgreSQL. The run fails (after its retries) with one line; neither that
+    line, the run's recorded error, nor the Prefect API logs (PostgreSQL's error CONTEXT quotes the
+    value) show the name."""
+    from sipol_migrate.cli import execute_run
+    from sipol_migrate.settings import Settings
+
+    from .helpers import api_logs, flow_runs_for
+
+    legacy = tmp_path / "legacy"
+    synthesize(f"sqlite:///{legacy / 'legacy.sqlite'}", legacy / "truth.jsonl", members=100, seed=33)
+    name = "Siti Rahmawati Kusumaningrum " + "Wulandari " * 30
+    with sqlite3.connect(legacy / "legacy.sqlite") as db:
+        db.execute("UPDATE t_anggota SET nama = ? WHERE id = (SELECT min(id) FROM t_anggota WHERE partai_id = 1 "
+                   "AND is_deleted = 0)", (name,))
+    out = tmp_path / "out"
+    with pytest.raises(Exception) as raised:
+        execute_run(Settings(source_url=f"sqlite:///{legacy / 'legacy.sqlite'}", target_url=pg_url, out_dir=out,
+                             party_map=legacy / "parties.yaml", regions=legacy / "regions-2022.csv",
+                             progress=False))
+    assert "too long" in str(raised.value).splitlines()[0]
+    engine = sa.create_engine(pg_url)
+    with engine.connect() as conn:
+        error = conn.execute(sa.text("SELECT error FROM migration_run")).scalar_one()
+        live = conn.execute(sa.text("SELECT count(*) FROM member")).scalar_one()
+    engine.dispose()
+    assert live == 0 and "too long" in error and "Rahmawati" not in error
+    deadline = time.time() + 30
+    while True:
+        logs = api_logs([r.id for r in flow_runs_for(out)])
+        if any("Retries are exhausted" in line or "Flow run encountered" in line for line in logs) \
+                or time.time() > deadline:
+            break
+        time.sleep(1)
+    assert any("too long" in line for line in logs)  # the failure itself is logged …
+    assert not [line for line in logs if "Rahmawati" in line]  # … without the value

@@ -199,3 +199,21 @@ def test_a_gate_that_cannot_run_fails_closed(q_pg):
     """No staged tables at all (schema missing): the gate raises, it does not pass silently."""
     with pytest.raises(QualityGateFailed, match="could not run|broken|counted"):
         run_gate(q_pg, RUN, {"parties": {}, "total": {"read": 0, "MS": 0, "BMS": 0}}, None)
+
+
+def test_the_target_password_never_reaches_data_docs_or_errors(q_pg, tmp_path):
+    """PostgreSQL trusts local connections here, so a made-up password connects all the same."""
+    from sipol_migrate.db import make_engine
+
+    url = q_pg.url.set(password="s3cretpw").render_as_string(hide_password=False)
+    engine = make_engine(url)
+    try:
+        broken = _member(RUN, 8, "PKB", "MS", nik=BROKEN_NIK)
+        ledger = stage(engine, members=[broken])
+        with pytest.raises(QualityGateFailed) as info:
+            run_gate(engine, RUN, ledger, tmp_path / "docs", results_json=tmp_path / "q.json")
+        texts = [str(info.value), docs_text(tmp_path / "docs"), (tmp_path / "q.json").read_text(),
+                 json.dumps(stored(engine), default=str)]
+        assert not [t for t in texts if "s3cretpw" in t]
+    finally:
+        engine.dispose()

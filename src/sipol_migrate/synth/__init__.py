@@ -5,6 +5,8 @@ SQLite), plants the known data problems of LEGACY.md at configurable rates, and 
 
 - the truth file (JSON lines, docs/ARCHITECTURE.md "Truth files"): one line per t_anggota row
   with its expected outcome and findings, known from what was planted, never from the rules;
+  then one line per t_kepengurusan, t_pengurus and m_partai row with their management findings
+  (units.py plants them, structure.py computes their truth from the generator's own records);
 - the party map (INTERFACE.md format) of the parties that asked for migration;
 - the 2022 region list that the run must be given (`--regions`).
 
@@ -30,7 +32,9 @@ from .nik import NikAllocator
 from .parties import party_rows, write_party_map
 from .schema import column_names
 from .stream import MemberStream
-from .units import OFFICER_COLUMNS, UNIT_COLUMNS, UnitBuilder, officer_rows, unit_rows
+from .structure import StructureTruth, plant_populations
+from .unit_rows import officer_rows, unit_rows
+from .units import OFFICER_COLUMNS, UNIT_COLUMNS, UnitBuilder
 from .writers import BackgroundWriter, open_target
 
 __all__ = ["PlantRates", "SynthSummary", "synthesize"]
@@ -46,6 +50,7 @@ class SynthSummary:
     plants: dict[str, int] = field(default_factory=dict)  # planted problems (and negatives)
     variants: dict[str, int] = field(default_factory=dict)  # plant/variant counts
     findings: dict[str, int] = field(default_factory=dict)  # expected member findings per code
+    structure_findings: dict[str, int] = field(default_factory=dict)  # units, officers, parties
     outcomes: dict[str, int] = field(default_factory=dict)  # expected outcomes
     duplicate_nik_groups: int = 0  # planted groups of rows sharing one valid NIK
     orphan_uploads: int = 0  # uploads whose member does not exist
@@ -89,6 +94,7 @@ def synthesize(target_url: str, truth_path: Path, members: int = 20000, seed: in
         context = Context(geo, names, allocator, units, Dice(f"{seed}:members"), rates.old_rows)
         stream = MemberStream(MemberFactory(context), rates, members)
         _write_members(writer, summary, stream, progress)
+        _write_structure(writer, summary, geo, units, stream, seed)
         writer.finish()
         target.add_indexes()
     finally:
@@ -116,9 +122,6 @@ def _submit(writer: BackgroundWriter, summary: SynthSummary, table: str, rows: I
 
 
 def _write_reference(writer, summary, geo, units, names, allocator, seed) -> None:
-    populations = geo.populations(Dice(f"{seed}:population"))
-    regions = ((r.code, r.name, r.level, r.parent, populations.get(r.code)) for r in geo.old.regions)
-    _submit(writer, summary, "m_wilayah", regions)
     _submit(writer, summary, "m_partai", party_rows())
     _submit(writer, summary, "t_kepengurusan", unit_rows(units, names, Dice(f"{seed}:offices")))
     officers = officer_rows(units, geo, names, allocator, summary.members, Dice(f"{seed}:officers"))
@@ -142,6 +145,21 @@ def _write_members(writer, summary, stream: MemberStream, progress) -> None:
             if progress:
                 progress(counts["t_anggota"])
     summary.tables.update(counts)
+
+
+def _write_structure(writer, summary, geo, units, stream: MemberStream, seed) -> None:
+    """m_wilayah last (its populations plant the membership minimum on the members written), then
+    the truth of every unit, officer and party, appended to the members' truth."""
+    domiciled = stream.tally.domiciled
+    populations = plant_populations(geo.populations(Dice(f"{seed}:population")),
+                                    list(geo.domiciles.kabkota), domiciled, Dice(f"{seed}:population-plants"))
+    regions = ((r.code, r.name, r.level, r.parent, populations.get(r.code)) for r in geo.old.regions)
+    _submit(writer, summary, "m_wilayah", regions)
+    truth = StructureTruth(units, geo, populations, domiciled)
+    with open(summary.truth_path, "a", encoding="utf-8", newline="\n") as handle:
+        for line in truth.lines():
+            handle.write(line + "\n")
+    summary.structure_findings = dict(sorted(truth.tally.items()))
 
 
 def _finish(summary: SynthSummary, stream: MemberStream, started: float) -> None:

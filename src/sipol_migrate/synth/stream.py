@@ -41,6 +41,9 @@ class Tally:
     parties: Counter = field(default_factory=Counter)
     duplicate_groups: int = 0
     orphan_uploads: int = 0
+    # (party code, kab/kota of a valid domicile, outcome) of the MS and BMS members (for the
+    # membership minimum of the units' truth, structure.py)
+    domiciled: Counter = field(default_factory=Counter)
 
 
 class MemberStream:
@@ -192,6 +195,8 @@ class MemberStream:
         tally = self.tally
         tally.outcomes[outcome] += 1
         tally.parties[party or (f"unmapped:{row.party.code}" if row.party else f"orphan:{row.party_id}")] += 1
+        if party and outcome in ("MS", "BMS") and all(code != "REGION_UNKNOWN" for code, _ in ordered):
+            tally.domiciled[(party, row.domicile[:5], outcome)] += 1
         if not ordered:  # the common case, formatted exactly as json.dumps would
             return CLEAN_LINE % (row.id, json.dumps(party))
         tally.findings.update(code for code, _ in ordered)
