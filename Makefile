@@ -31,7 +31,7 @@ demo: $(STAMP)
 	    --truth out/demo-truth.jsonl --members 20000 --seed 2017 --party-map-out out/demo-parties.yaml --regions-out out/regions-2022.csv
 	@$(BIN)/sipol-migrate run --source sqlite:///out/demo-legacy.sqlite \
 	    --target sqlite:///out/demo-target.sqlite --party-map out/demo-parties.yaml \
-	    --regions out/regions-2022.csv --out $(OUT)
+	    --regions out/regions-2022.csv --out $(OUT) --log-level WARNING
 
 services:
 	@bash scripts/ensure-services.sh

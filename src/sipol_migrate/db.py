@@ -1,6 +1,7 @@
 """Engines for the legacy source and the new target, configured once.
 
-- MySQL/MariaDB (pymysql): utf8mb4 connection, DATE/DATETIME/TIMESTAMP left as raw strings so
+- MySQL/MariaDB (pymysql, or mysqlclient through `mysql+mysqldb://` — the C driver reads rows
+  several times faster): utf8mb4 connection, DATE/DATETIME/TIMESTAMP left as raw strings so
   zero dates ('0000-00-00', '1985-00-12') never reach a converter; normalisation parses them.
 - SQLite: an `md5()` SQL function is registered, so party-edit fingerprints are computed by the
   same SQL expression on every dialect.
@@ -9,6 +10,7 @@
 from __future__ import annotations
 
 import hashlib
+import threading
 from contextlib import contextmanager
 
 from pymysql.constants import FIELD_TYPE
@@ -26,6 +28,19 @@ def _mysql_conversions() -> dict:
     conv = dict(conversions)
     for field_type in _RAW_DATE_TYPES:
         conv.pop(field_type, None)
+    return conv
+
+
+def _mysqldb_conversions() -> dict:
+    """mysqlclient (`mysql+mysqldb://`, the C driver, extra `[fast]`): dates as raw text too.
+
+    Without a converter mysqlclient returns bytes; `str` makes its C code decode the value
+    with the connection's charset, so both drivers hand normalisation the same raw strings."""
+    from MySQLdb.converters import conversions as mysqldb_conversions
+
+    conv = dict(mysqldb_conversions)
+    for field_type in _RAW_DATE_TYPES:
+        conv[field_type] = str
     return conv
 
 
@@ -47,7 +62,8 @@ def make_engine(url: str, *, pool_size: int = 4, role: str | None = None) -> Eng
     backend = parsed.get_backend_name()
     if backend in ("mysql", "mariadb"):
         parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-        engine = create_engine(parsed, connect_args={"conv": _mysql_conversions()},
+        conv = _mysqldb_conversions() if parsed.get_driver_name() == "mysqldb" else _mysql_conversions()
+        engine = create_engine(parsed, connect_args={"conv": conv},
                                pool_size=pool_size, pool_pre_ping=True, hide_parameters=True)
     elif backend == "sqlite":
         engine = create_engine(parsed, hide_parameters=True)
@@ -58,6 +74,20 @@ def make_engine(url: str, *, pool_size: int = 4, role: str | None = None) -> Eng
         raise InputError(f"unsupported database in {f'the {role} URL' if role else 'URL'} {redact_url(url)}: "
                          "use mysql, postgresql or sqlite")
     return engine
+
+
+_ENGINES: dict[tuple[str, str], Engine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def cached_engine(url: str, role: str) -> Engine:
+    """One engine per URL and role in this process (objects unpickled on a Dask worker, worker
+    processes): made on first use, then shared, so its connection pool is too."""
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get((url, role))
+        if engine is None:
+            engine = _ENGINES[(url, role)] = make_engine(url, role=role)
+        return engine
 
 
 def check_reachable(engine: Engine, role: str) -> None:

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import os
 import time
+from pathlib import Path
 
 from prefect import flow, get_run_logger, task
-from prefect.artifacts import create_table_artifact
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
@@ -41,11 +42,19 @@ write_outputs = task(pipeline.write_outputs, name="write-outputs", **_TASK)
 place_outputs = task(pipeline.place_outputs, name="place-outputs", **_TASK)
 
 
-def _publish_artifacts(summary: dict) -> None:
+def _publish_artifacts(summary: dict, out_dir) -> None:
+    """The ledger per party and where the reports are: counts and paths only, no personal data."""
     rows = [{"party": code, **entities["anggota"]} for code, entities in summary["parties"].items()]
     rows.append({"party": "TOTAL", **summary["total"]["anggota"]})
     create_table_artifact(key="member-ledger", table=rows,
                           description=f"Member ledger of run {summary['run_id']} (counts only)")
+    out = Path(out_dir).resolve()
+    lines = [f"# Reports of run {summary['run_id']}", "", f"- summary: `{out / 'summary.json'}`",
+             f"- KPU overview: `{out / '_kpu' / 'laporan.html'}`"]
+    lines += [f"- {code}: `{out / code / 'laporan.html'}`, `{out / code / 'laporan.xlsx'}`"
+              for code in summary["parties"]]
+    create_markdown_artifact(key="report-paths", markdown="\n".join(lines),
+                             description="Where this run's reports are")
 
 
 def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan) -> dict:
@@ -89,7 +98,7 @@ def run_migration(settings: Settings) -> dict:
     if settings.fault_exit_at_phase == "report":
         os._exit(137)
     place_outputs(quote(inputs), run_id)
-    _publish_artifacts(summary)
+    _publish_artifacts(summary, settings.out_dir)
     logger.info("run %s published in %.1f s", run_id, time.perf_counter() - started)
     return summary
 
@@ -111,7 +120,7 @@ def run_reconcile(settings: Settings) -> dict:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
         raise
     place_outputs(quote(inputs), run_id)
-    _publish_artifacts(summary)
+    _publish_artifacts(summary, settings.out_dir)
     return summary
 
 

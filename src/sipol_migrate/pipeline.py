@@ -64,6 +64,21 @@ class Inputs:
     def incremental_partai_ids(self) -> list[int]:
         return [p.partai_id for p in self.partitions if p.changed is not None]
 
+    def __getstate__(self) -> dict:
+        """Picklable (a Dask worker on another machine receives it): engines travel as a flag
+        and are made again from the settings where the object lands (one per process)."""
+        state = dict(self.__dict__)
+        state["source"], state["target"] = state["source"] is not None, True
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        from .db import cached_engine
+
+        settings = state["settings"]
+        state["source"] = cached_engine(settings.source(), "source") if state["source"] else None
+        state["target"] = cached_engine(settings.target(), "target")
+        self.__dict__.update(state)
+
 
 def _file_digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
@@ -106,6 +121,7 @@ def check_inputs(settings: Settings) -> Inputs:
     check_reachable(source, "source")
     check_reachable(target, "target")
     column_map.check_source(extract.reflect_source(source))
+    column_map.check_target(check_target_schema(target))
     known_ids = extract.party_ids(source)
     unknown = sorted(p.legacy_id for p in parties.parties if p.legacy_id not in known_ids)
     if unknown:
@@ -119,6 +135,25 @@ def check_inputs(settings: Settings) -> Inputs:
                   partitions=_partitions(parties, known_ids, counts, marks), source_counts=counts,
                   fingerprint=_fingerprint(settings, "run"), watermarks=marks,
                   upload_filters=_upload_filters(marks))
+
+
+def check_target_schema(target: Engine) -> dict[str, set[str]]:
+    """The target's tables as this version of the project defines them; an existing table that
+    lacks one of their columns (a target written by an older version) is refused by name."""
+    from sqlalchemy import inspect
+
+    from .schema import metadata
+
+    inspector = inspect(target)
+    existing = set(inspector.get_table_names())
+    for table in metadata.sorted_tables:
+        if table.name in existing:
+            have = {c["name"] for c in inspector.get_columns(table.name)}
+            lacking = [c.name for c in table.columns if c.name not in have]
+            if lacking:
+                raise InputError(f"target table {table.name} lacks column {lacking[0]}: it was created by "
+                                 "another version of sipol-migrate")
+    return {t.name: {c.name for c in t.columns} for t in metadata.sorted_tables}
 
 
 def _upload_filters(marks: incremental.Watermarks | None) -> dict:

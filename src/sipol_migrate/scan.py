@@ -364,11 +364,10 @@ def scan_source(source: Engine, party_ids: dict[int, str] | None = None, *, work
     """
     started = time.perf_counter()
     sql = _Sql(source, _latin1_names(source))
-    queries = {
-        "members": _member_query(sql), "member_units": _member_unit_query(),
-        "member_duplicates": _member_duplicate_query(sql), "units": _unit_query(sql),
-        "officers": _officer_query(sql),
+    queries = {  # longest first, so the parallel connections finish together
+        "member_duplicates": _member_duplicate_query(sql), "members": _member_query(sql),
         "t_upload_ktp": _upload_query(sql, t_upload_ktp), "t_upload_kta": _upload_query(sql, t_upload_kta),
+        "member_units": _member_unit_query(), "officers": _officer_query(sql), "units": _unit_query(sql),
         "parties": select(m_partai.c.id, m_partai.c.singkatan),
     }
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="scan") as pool:

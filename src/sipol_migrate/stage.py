@@ -80,6 +80,12 @@ class FaultPlan:
         self._started = 0
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict:  # picklable for Dask: the lock stays behind
+        return {k: v for k, v in self.__dict__.items() if k != "_lock"}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state, _lock=threading.Lock())
+
     def batch_loading(self) -> None:
         """Called inside a batch's transaction, after its rows are written."""
         if self.exit_at_batch is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,25 @@ def test_cli_run_prints_ledger_and_report_path(sqlite_legacy, tmp_path, prefect_
     summary = json.loads((out / "summary.json").read_text())
     assert f"{summary['total']['anggota']['read']:,}" in result.stdout
     assert str(out.resolve()) in result.stdout
+
+
+def test_run_publishes_ledger_and_report_paths_as_artifacts(sqlite_legacy, tmp_path, prefect_api):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    target = f"sqlite:///{tmp_path / 'target.sqlite'}"
+    summary = execute_run(_settings(f"sqlite:///{sqlite_legacy / 'legacy.sqlite'}", target, sqlite_legacy,
+                                    tmp_path / "out"))
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            key=ArtifactFilterKey(any_=["member-ledger", "report-paths"])))
+    mine = [a for a in artifacts if summary["run_id"] in (a.description or "") + str(a.data)]
+    ledger = next(a for a in mine if a.key == "member-ledger")
+    rows = json.loads(ledger.data) if isinstance(ledger.data, str) else ledger.data
+    by_party = {row["party"]: row for row in rows}
+    for code, entities in summary["parties"].items():
+        assert by_party[code]["MS"] == entities["anggota"]["MS"]
+    paths = next(a for a in mine if a.key == "report-paths")
+    assert str((tmp_path / "out" / "PKB" / "laporan.html").resolve()) in paths.data
+    text = str(ledger.data) + str(paths.data)
+    assert not re.search(r"\d{16}", text)  # counts and paths only
