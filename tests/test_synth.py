@@ -329,15 +329,6 @@ def test_mariadb_database_is_created_when_missing(tmp_path):
         conn.close()
 
 
-@pytest.mark.integration
-@pytest.mark.skipif(not os.environ.get("SIPOL_SYNTH_BENCH"), reason="set SIPOL_SYNTH_BENCH=1 to time 200k rows")
-def test_mariadb_200k_members_rate(maria_url, tmp_path):
-    summary = synthesize(maria_url, tmp_path / "truth.jsonl", members=200_000)
-    print(f"\nsynth: 200,000 members to MariaDB in {summary.seconds:.1f} s "
-          f"({summary.members_per_second} members/s)")
-    assert summary.seconds < 300
-
-
 # -- units, officers and parties ---------------------------------------------------------------
 
 STRUCTURE_CODES = {

@@ -7,12 +7,12 @@ must agree; then read = MS + BMS + TMS + MERGED + SKIPPED per party and in total
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, and_, case, func, select
 
 from .errors import LedgerError
 from .mappings import PartyMap
-from .model import OUTCOMES
-from .schema import stg_member
+from .model import MIGRATED_OUTCOMES, OUTCOMES
+from .schema import content_hash, member, stg_member
 
 
 def _empty() -> dict:
@@ -66,3 +66,27 @@ def verify_members(staged: dict[int, dict], source: dict[int, tuple[int, int]], 
         if counts["read"] != sum(counts[o] for o in OUTCOMES):
             raise LedgerError(f"ledger: {name} read {counts['read']} member rows but "
                               f"{sum(counts[o] for o in OUTCOMES)} have an outcome")
+
+
+def reconcile_members(conn: Connection, run_id: str) -> dict:
+    """After the upsert, per party: the expected member rows (the mapping applied to the source:
+    staged MS + BMS) against the rows actually in `member`, by legacy id and content hash.
+
+    Party-edited rows are counted as such, not as differences. Raises LedgerError when an
+    expected row is missing or an unedited row differs from what the migration computed.
+    """
+    s, m = stg_member, member
+    edited = content_hash(m) != m.c.migrated_hash
+    query = (select(s.c.party_code, func.count(s.c.legacy_id), func.count(m.c.legacy_id),
+                    func.sum(case((edited, 1), else_=0)),
+                    func.sum(case((and_(~edited, m.c.migrated_hash != content_hash(s)), 1), else_=0)))
+             .select_from(s.outerjoin(m, m.c.legacy_id == s.c.legacy_id))
+             .where(s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES)).group_by(s.c.party_code))
+    result = {}
+    for code, expected, present, party_edited, differing in conn.execute(query):
+        result[code] = {"expected": int(expected), "present": int(present),
+                        "party_edited": int(party_edited or 0), "differing": int(differing or 0)}
+        if present != expected or differing:
+            raise LedgerError(f"reconciliation: party {code} expects {expected} member rows, "
+                              f"{present} are present and {differing or 0} differ from the migration")
+    return result

@@ -7,27 +7,13 @@ caller's transaction owns, so a batch and its checkpoint commit together.
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
 
+from psycopg2.extensions import encodings
 from sqlalchemy import Connection, Table, insert
 
+from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, line_encoder  # noqa: F401
+
 _COPY_CHUNK = 100_000
-
-
-# COPY text format: backslash escapes; NUL cannot be stored in PostgreSQL text and is dropped.
-_TEXT_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
-
-
-def _copy_field(value) -> str:
-    if value is None:
-        return "\\N"
-    if isinstance(value, str):
-        return value.translate(_TEXT_ESCAPES)
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    return str(value)
 
 
 def _copy(conn: Connection, table: Table, columns: list[str], rows: list[dict]) -> None:
@@ -35,12 +21,13 @@ def _copy(conn: Connection, table: Table, columns: list[str], rows: list[dict]) 
     raw = conn.connection.dbapi_connection
     column_list = ", ".join(f'"{name}"' for name in columns)
     sql = f'COPY "{table.name}" ({column_list}) FROM STDIN'
+    encode = line_encoder(table, columns)  # one generated function per column list (copytext.py)
+    codec = encodings.get(raw.encoding, "utf-8")  # what psycopg2 would encode a str with
     for start in range(0, len(rows), _COPY_CHUNK):
-        lines = ["\t".join([_copy_field(row.get(name)) for name in columns])
-                 for row in rows[start:start + _COPY_CHUNK]]
-        buffer = io.StringIO("\n".join(lines) + "\n")
+        lines = encode(rows[start:start + _COPY_CHUNK])
+        buffer = io.BytesIO(("\n".join(lines) + "\n").encode(codec))
         with raw.cursor() as cursor:
-            cursor.copy_expert(sql, buffer)
+            cursor.copy_expert(sql, buffer, size=1 << 20)
 
 
 def write_rows(conn: Connection, table: Table, rows: list[dict]) -> int:

@@ -272,11 +272,13 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
         partitions = {p.key: p.mapping for p in inputs.partitions}
         with inputs.target.connect() as conn:
             stats["watermarks"] = incremental.compute_watermarks(conn, run_id, partitions)
-    before_commit = None if summary is None else (
-        lambda conn: stage_outputs(inputs, run_id, summary, TransactionView(conn)))
+    def before_commit(conn) -> None:
+        if "reconciliation" in stats:  # computed inside the publishing transaction
+            summary["reconciliation"] = stats["reconciliation"]
+        stage_outputs(inputs, run_id, summary, TransactionView(conn))
     publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats, members=members,
                         exit_before_commit=inputs.settings.fault_exit_at_phase == "publish",
-                        before_commit=before_commit)
+                        before_commit=None if summary is None else before_commit)
 
 
 def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, lit
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import units
+from . import ledger as ledger_mod
 from .model import ANGGOTA, MIGRATED_OUTCOMES
 from .schema import (
     content_hash, finding, member, member_document, member_holding, member_row_finding,
@@ -133,6 +134,7 @@ def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
         if members:
             publish_reference(conn, run_id, parties)
             upsert_members(conn, run_id)
+            stats["reconciliation"] = ledger_mod.reconcile_members(conn, run_id)
             replace_holding(conn, run_id)
             replace_documents(conn, run_id)
             replace_row_findings(conn, run_id)

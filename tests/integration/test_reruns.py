@@ -81,6 +81,10 @@ def test_party_edit_survives_full_rerun_and_conflict_is_reported(legacy, tmp_pat
     assert run_cli(*run_args(source, pg_url, legacy, tmp_path / "o2", "--full")).returncode == 0
     assert scalar(pg_url, "SELECT name FROM member WHERE legacy_id = :id", id=member_id) == "Nama Koreksi Partai"
     assert _kpu_rows(tmp_path / "o2", "CONFLICT_PARTY_EDITED") == []
+    code = scalar(pg_url, "SELECT party_code FROM member WHERE legacy_id = :id", id=member_id)
+    reconciliation = summary(tmp_path / "o2")["reconciliation"]
+    assert reconciliation[code]["party_edited"] == 1  # counted as edited, not as a difference
+    assert all(r["differing"] == 0 and r["present"] == r["expected"] for r in reconciliation.values())
     execute(source, "UPDATE t_anggota SET nama = 'Nama Baru Di Sipol Lama', "
                     "updated_at = '2026-11-01 09:00:00' WHERE id = :id", id=member_id)
     assert run_cli(*run_args(source, pg_url, legacy, tmp_path / "o3")).returncode == 0
