@@ -239,5 +239,10 @@ def synth(
     del summary
 
 
+from .scan import scan_command  # noqa: E402  (the command lives beside the scan)
+
+app.command("scan")(scan_command)
+
+
 if __name__ == "__main__":
     app()

@@ -17,7 +17,8 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from . import pipeline, reconcile, units
+from . import member_workers, pipeline, reconcile, units
+from .timings import PhaseClock, add_to_summary
 from .log import mask_prefect_handlers
 from .settings import Settings
 from .stage import FaultPlan
@@ -38,6 +39,8 @@ stage_structure = task(units.stage_structure, name="stage-units-officers", **_RE
 stage_live_structure = task(units.stage_live_structure, name="stage-units-officers", **_RETRY, **_TASK)
 finish_structure = task(units.finish_structure, name="unit-rules-and-ledger", **_TASK)
 publish_run = task(pipeline.publish_run, name="publish", **_TASK)
+scan_source = task(pipeline.scan_source, name="scan-source", **_TASK)
+quality_gate = task(pipeline.quality_gate, name="quality-gate", **_TASK)
 write_outputs = task(pipeline.write_outputs, name="write-outputs", **_TASK)
 place_outputs = task(pipeline.place_outputs, name="place-outputs", **_TASK)
 
@@ -57,14 +60,22 @@ def _publish_artifacts(summary: dict, out_dir) -> None:
                              description="Where this run's reports are")
 
 
-def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan) -> dict:
+def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan, clock=None) -> dict:
     # quote(): Prefect must not walk these objects looking for futures — they hold caches that
     # other threads are filling, and walking them is wasted work.
     shared, context = quote(inputs), quote(ctx)
-    futures = [stage_partition.submit(shared, run_id, context, quote(part), quote(faults))
-               for part in inputs.partitions]
-    futures += [stage_upload_kind.submit(shared, run_id, kind, quote(faults)) for kind in ("ktp", "kta")]
-    results = [f.result() for f in futures]
+    if member_workers.wanted(inputs, faults):  # both cores: the tasks hand their work to processes
+        member_workers.start(inputs, run_id, ctx)
+    try:
+        futures = [stage_partition.submit(shared, run_id, context, quote(part), quote(faults))
+                   for part in inputs.partitions]
+        futures += [stage_upload_kind.submit(shared, run_id, kind, quote(faults)) for kind in ("ktp", "kta")]
+        results = [f.result() for f in futures]
+    finally:
+        member_workers.shutdown()
+    if clock is not None:
+        clock.split("stage_members", max((r.finished_at for r in results[:-2]), default=time.time()))
+        clock.mark("stage_uploads")
     return {
         "rows_read": sum(r.rows_read for r in results if r.partition not in ("ktp", "kta")),
         "uploads_read": sum(r.rows_read for r in results if r.partition in ("ktp", "kta")),
@@ -78,18 +89,30 @@ def run_migration(settings: Settings) -> dict:
     mask_prefect_handlers()
     logger = get_run_logger()
     started = time.perf_counter()
+    clock = PhaseClock()  # stats["timings"]: wall seconds per phase
     inputs = check_inputs(settings)
+    clock.mark("check_inputs")
+    scan_source(quote(inputs))
+    clock.mark("scan")
     run_id, resumed = open_run(quote(inputs))
     try:
         ctx = member_context(quote(inputs))
+        clock.mark("open_run_and_units")
         faults = FaultPlan(settings.fault_exit_at_batch, settings.fault_exit_during)
         stats = {"resumed": resumed, "incremental": inputs.watermarks is not None,
-                 **_stage(inputs, run_id, ctx, faults)}
+                 **_stage(inputs, run_id, ctx, faults, clock)}
         stats.update(complete_staging(quote(inputs), run_id, quote(ctx)))
+        clock.mark("complete_staging")
         stats.update(stage_structure(quote(inputs), run_id, quote(ctx), quote(faults)))
+        clock.mark("stage_structure")
         stats["stage_seconds"] = round(time.perf_counter() - started, 2)
         ledger = finish_staging(quote(inputs), run_id)
+        clock.mark("set_rules")
         structure = finish_structure(quote(inputs), run_id)  # after the member outcomes
+        clock.mark("unit_rules")
+        stats["quality"] = quality_gate(quote(inputs), run_id, ledger)
+        clock.mark("gate")
+        stats["timings"] = clock.as_dict()
         summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
         publish_run(quote(inputs), run_id, ledger, stats, summary=summary)  # outputs written before commit
     except Exception as exc:
@@ -98,6 +121,8 @@ def run_migration(settings: Settings) -> dict:
     if settings.fault_exit_at_phase == "report":
         os._exit(137)
     place_outputs(quote(inputs), run_id)
+    clock.mark("publish_and_outputs")
+    add_to_summary(settings.out_dir, summary, clock.as_dict())
     _publish_artifacts(summary, settings.out_dir)
     logger.info("run %s published in %.1f s", run_id, time.perf_counter() - started)
     return summary

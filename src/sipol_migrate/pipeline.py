@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import secrets
+import time
 import shutil
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from . import edits, extract, incremental, ledger as ledger_mod, load, output, progress, report
+from . import edits, extract, incremental, ledger as ledger_mod, load, member_workers, output, progress, report
 from . import publish as publish_mod, setrules
 from .db import TransactionView, check_reachable, make_engine
 from .errors import InjectedFault, InputError, SipolError
@@ -29,6 +30,7 @@ from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_m
 from .normalize import map_unit
 from .regions import RegionBook, load_region_csv
 from .rules.member import MemberRuleContext
+from . import quality as _quality  # noqa: F401  (registers quality_result on the schema)
 from .schema import create_schema, migration_run, run_checkpoint, stg_region
 from .settings import Settings, redact_url
 from .stage import (
@@ -67,8 +69,11 @@ class Inputs:
     def __getstate__(self) -> dict:
         """Picklable (a Dask worker on another machine receives it): engines travel as a flag
         and are made again from the settings where the object lands (one per process)."""
+        from .picklable import dump_clause
+
         state = dict(self.__dict__)
         state["source"], state["target"] = state["source"] is not None, True
+        state["upload_filters"] = {k: dump_clause(v) for k, v in self.upload_filters.items()}
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -76,7 +81,10 @@ class Inputs:
 
         settings = state["settings"]
         state["source"] = cached_engine(settings.source(), "source") if state["source"] else None
+        from .picklable import load_clause
+
         state["target"] = cached_engine(settings.target(), "target")
+        state["upload_filters"] = {k: load_clause(v) for k, v in state["upload_filters"].items()}
         self.__dict__.update(state)
 
 
@@ -206,8 +214,11 @@ def member_context(inputs: Inputs) -> MemberRuleContext:
 
 def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partition: Partition,
                     faults: FaultPlan) -> StageResult:
-    result = stage_member_partition(inputs.source, inputs.target, run_id, partition, ctx,
-                                    inputs.settings.batch_size, faults)
+    if member_workers.active(run_id):  # both cores: the partition runs in a worker process
+        result = member_workers.stage_partition(inputs, run_id, partition)
+    else:
+        result = stage_member_partition(inputs.source, inputs.target, run_id, partition, ctx,
+                                        inputs.settings.batch_size, faults)
     log.info("partition staged", partition=partition.party_code or partition.key,
              rows=result.rows_read, batches=result.batches_done,
              batches_skipped=result.batches_skipped, incremental=partition.changed is not None,
@@ -216,6 +227,8 @@ def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partiti
 
 
 def stage_upload_kind(inputs: Inputs, run_id: str, kind: str, faults: FaultPlan) -> StageResult:
+    if member_workers.active(run_id):
+        return member_workers.stage_upload_kind(inputs, run_id, kind)
     return stage_uploads(inputs.source, inputs.target, run_id, kind, inputs.settings.batch_size,
                          faults, inputs.upload_filters.get(kind))
 
@@ -279,6 +292,30 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
     publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats, members=members,
                         exit_before_commit=inputs.settings.fault_exit_at_phase == "publish",
                         before_commit=None if summary is None else before_commit)
+
+
+def scan_source(inputs: Inputs) -> dict:
+    """The source health scan (read-only), written to DIR/_kpu/scan.json before anything else."""
+    from . import scan
+
+    started = time.perf_counter()
+    result = scan.scan_source(inputs.source, {p.legacy_id: p.code for p in inputs.parties.parties})
+    scan.write_scan_json(result, inputs.settings.out_dir / "_kpu" / "scan.json")
+    log.info("source scanned", seconds=round(time.perf_counter() - started, 1))
+    return result
+
+
+def quality_gate(inputs: Inputs, run_id: str, ledger: dict) -> dict:
+    """Great Expectations on the staged run; a failing critical expectation raises
+    QualityGateFailed and nothing is published. Data Docs go to DIR/_kpu/data-docs/."""
+    from . import quality
+
+    kpu = inputs.settings.out_dir / "_kpu"
+    report = quality.run_gate(inputs.target, run_id, ledger, kpu / "data-docs",
+                              results_json=kpu / "quality.json",
+                              reference_date=inputs.settings.reference_date)
+    return {"expectations": len(report.results), "warnings": len(report.warnings),
+            "seconds": round(report.seconds, 2)}
 
 
 def mark_failed(inputs: Inputs, run_id: str, reason: str) -> None:

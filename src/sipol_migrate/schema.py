@@ -23,18 +23,20 @@ def _member_columns() -> list[Column]:
     return [
         Column("party_code", String(20), nullable=True),
         Column("partai_id", BigInteger, nullable=False),
-        Column("nik", String(32)),
-        Column("name", String(200)),
-        Column("birth_place", String(120)),
+        # Text, not VARCHAR(n): a legacy value is kept whatever its length (a SQLite source has no
+        # length limits); the findings say what is wrong with it.
+        Column("nik", Text),
+        Column("name", Text),
+        Column("birth_place", Text),
         Column("birth_date", Date),
         Column("gender", String(1)),
         Column("marital_status", String(12)),
-        Column("occupation", String(120)),
-        Column("address", String(400)),
-        Column("no_kk", String(32)),
-        Column("region_code", String(13)),  # 2022 code the member is migrated under
-        Column("legacy_region_code", String(13)),  # normalised 2017 code as the legacy row had it
-        Column("kta_number", String(60)),
+        Column("occupation", Text),
+        Column("address", Text),
+        Column("no_kk", Text),
+        Column("region_code", Text),  # 2022 code the member is migrated under
+        Column("legacy_region_code", Text),  # normalised 2017 code as the legacy row had it
+        Column("kta_number", Text),
         Column("unit_legacy_id", BigInteger),
         Column("name_repaired", Boolean),
         Column("nik_scientific", Boolean),
@@ -94,11 +96,11 @@ member_document = Table(
     Column("member_legacy_id", BigInteger, primary_key=True),
     Column("party_code", String(20)),
     Column("ktp_legacy_id", BigInteger),
-    Column("ktp_path", String(255)),
+    Column("ktp_path", Text),
     Column("ktp_size", BigInteger),
     Column("ktp_uploaded_at", DateTime),
     Column("kta_legacy_id", BigInteger),
-    Column("kta_path", String(255)),
+    Column("kta_path", Text),
     Column("kta_size", BigInteger),
     Column("kta_uploaded_at", DateTime),
 )

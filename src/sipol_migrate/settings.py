@@ -52,6 +52,7 @@ class Settings(BaseSettings):
     # Engine.
     batch_size: int = Field(20_000, ge=100)
     workers: int = Field(2, ge=1, le=64)
+    stage_processes: bool = True  # PostgreSQL target, thread runner: partitions in worker processes
     full: bool = False
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = None

@@ -60,6 +60,17 @@ class Partition:
     def key(self) -> str:
         return str(self.partai_id)
 
+    def __getstate__(self) -> dict:  # to a worker process or a Dask worker: see picklable.py
+        from .picklable import dump_clause
+
+        return {**self.__dict__, "changed": dump_clause(self.changed)}
+
+    def __setstate__(self, state: dict) -> None:
+        from .picklable import load_clause
+
+        for name, value in {**state, "changed": load_clause(state["changed"])}.items():
+            object.__setattr__(self, name, value)
+
 
 @dataclass
 class StageResult:
@@ -68,6 +79,7 @@ class StageResult:
     batches_done: int = 0
     batches_skipped: int = 0
     seconds: float = 0.0
+    finished_at: float = 0.0  # time.time() when done (the flow's phase timings)
 
 
 class FaultPlan:
@@ -194,6 +206,7 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
         if _progress_hook:
             _progress_hook(partition.party_code or f"partai {partition.key}", len(rows))
     result.seconds = time.perf_counter() - started
+    result.finished_at = time.time()
     return result
 
 
@@ -222,4 +235,5 @@ def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_
         result.rows_read += len(rows)
         result.batches_done += 1
     result.seconds = time.perf_counter() - started
+    result.finished_at = time.time()
     return result

@@ -1,0 +1,156 @@
+"""Staging in worker processes, so both cores work on the member phase.
+
+Mapping and rules are pure Python: threads share one core under the GIL. The thread task
+runner's partition tasks therefore hand their work to a persistent pool of worker processes
+(`ProcessPoolExecutor`, started with `spawn`: no fork of a threaded process), one per
+`Settings.workers`. Each worker builds its engines from the settings and receives the rule
+context once (the pool's initializer); a job is one member partition or one upload kind,
+staged by exactly the function the inline path calls (`stage.stage_member_partition`,
+`stage.stage_uploads`), so batches, checkpoints and resume are the same: each batch and its
+checkpoint commit in one transaction in the worker. Only a `StageResult` comes back. The
+console progress is derived in the parent by polling `run_checkpoint`.
+
+Used only where it helps and is safe: a PostgreSQL target (SQLite stays single-writer), more
+than one worker, the thread task runner (on Dask the partitions already run in the cluster's
+worker processes), no fault injection (the kill tests exit the CLI process itself), and
+`Settings.stage_processes` left on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
+from sqlalchemy import func, select
+
+from .db import is_postgres, make_engine
+from .picklable import dump_clause, load_clause
+from .schema import run_checkpoint
+from .stage import FaultPlan, Partition, StageResult
+
+_lock = threading.Lock()
+_pool: ProcessPoolExecutor | None = None
+
+# --- in the worker process --------------------------------------------------------------------
+
+_worker: dict = {}
+
+
+def _init_worker(source_url: str, target_url: str, ctx) -> None:
+    _worker["source"] = make_engine(source_url, pool_size=1, role="source")
+    _worker["target"] = make_engine(target_url, pool_size=1, role="target")
+    _worker["ctx"] = ctx
+
+
+def _stage_members(run_id: str, partition: Partition, batch_size: int) -> StageResult:
+    from .stage import stage_member_partition
+
+    return stage_member_partition(_worker["source"], _worker["target"], run_id, partition,
+                                  _worker["ctx"], batch_size, FaultPlan())
+
+
+def _stage_uploads(run_id: str, kind: str, batch_size: int, changed) -> StageResult:
+    from .stage import stage_uploads
+
+    return stage_uploads(_worker["source"], _worker["target"], run_id, kind, batch_size,
+                         FaultPlan(), load_clause(changed))
+
+
+# --- in the parent ----------------------------------------------------------------------------
+
+
+def wanted(inputs, faults: FaultPlan) -> bool:
+    settings = inputs.settings
+    return (settings.task_runner == "threads" and settings.workers > 1
+            and getattr(settings, "stage_processes", True) and faults.exit_at_batch is None
+            and inputs.source is not None and is_postgres(inputs.target))
+
+
+_state: dict = {}  # run_id, the pool's settings and rule context (to start it again if it broke)
+
+
+def start(inputs, run_id: str, ctx) -> bool:
+    """Start the worker processes for this run's staging when `wanted`; True when started."""
+    shutdown()
+    with _lock:
+        _state.update(run_id=run_id, settings=inputs.settings, ctx=ctx)
+    _get_pool()
+    return True
+
+
+def active(run_id: str) -> bool:
+    return _state.get("run_id") == run_id
+
+
+def _get_pool() -> ProcessPoolExecutor:
+    global _pool
+    with _lock:
+        if _pool is not None and getattr(_pool, "_broken", False):  # a worker died: start again
+            _pool.shutdown(wait=False, cancel_futures=True)
+            _pool = None
+        if _pool is None:
+            settings = _state["settings"]
+            _pool = ProcessPoolExecutor(
+                max_workers=settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                initializer=_init_worker, initargs=(settings.source(), settings.target(), _state["ctx"]))
+        return _pool
+
+
+def shutdown() -> None:
+    """Stop the worker processes (the flow calls it when staging is over, or failed)."""
+    global _pool
+    with _lock:
+        if _pool is not None:
+            _pool.shutdown(wait=True, cancel_futures=True)
+        _pool = None
+        _state.clear()
+
+
+def _submit(fn, *args) -> Future:
+    try:
+        return _get_pool().submit(fn, *args)
+    except BrokenProcessPool:  # broke between the check and the submit: a new pool, once
+        return _get_pool().submit(fn, *args)
+
+
+def _staged_rows(target, run_id: str, phase: str, key: str) -> int:
+    c = run_checkpoint
+    query = select(func.coalesce(func.sum(c.c.rows), 0)).where(
+        c.c.run_id == run_id, c.c.phase == phase, c.c.partition_key == key)
+    with target.connect() as conn:
+        return int(conn.execute(query).scalar_one())
+
+
+def _wait(future: Future, target, run_id: str, phase: str, key: str, label: str) -> StageResult:
+    """The job's result; meanwhile the console progress advances as its checkpoints commit."""
+    from . import stage
+
+    hook = stage._progress_hook if phase == "member" else None
+    if hook is None:
+        return future.result()
+    shown = _staged_rows(target, run_id, phase, key)  # batches of an earlier attempt: not news
+    while True:
+        try:
+            result = future.result(timeout=1.0)
+        except TimeoutError:
+            result = None
+        staged = _staged_rows(target, run_id, phase, key)
+        if staged > shown:
+            hook(label, staged - shown)
+            shown = staged
+        if result is not None:
+            return result
+
+
+def stage_partition(inputs, run_id: str, partition: Partition) -> StageResult:
+    future = _submit(_stage_members, run_id, partition, inputs.settings.batch_size)
+    return _wait(future, inputs.target, run_id, "member", partition.key,
+                 partition.party_code or f"partai {partition.key}")
+
+
+def stage_upload_kind(inputs, run_id: str, kind: str) -> StageResult:
+    future = _submit(_stage_uploads, run_id, kind, inputs.settings.batch_size,
+                     dump_clause(inputs.upload_filters.get(kind)))
+    return _wait(future, inputs.target, run_id, "upload", kind, kind)

@@ -1,0 +1,30 @@
+"""Where-clauses over the legacy tables, safe to pickle to another process or machine.
+
+A plain pickle of a SQLAlchemy clause carries its own copy of the Table, which the receiving
+side's queries then treat as a second table (`FROM t_anggota, t_anggota`). The clause travels
+through `sqlalchemy.ext.serializer` instead and is bound again to `legacy.legacy_metadata`.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext import serializer
+from sqlalchemy.sql import ClauseElement
+
+
+class _Serialized:
+    __slots__ = ("data",)
+
+    def __init__(self, data: bytes):
+        self.data = data
+
+
+def dump_clause(value):
+    return _Serialized(serializer.dumps(value)) if isinstance(value, ClauseElement) else value
+
+
+def load_clause(value):
+    if isinstance(value, _Serialized):
+        from .legacy import legacy_metadata
+
+        return serializer.loads(value.data, legacy_metadata)
+    return value
