@@ -92,7 +92,7 @@ def run_migration(settings: Settings) -> dict:
     clock = PhaseClock()  # stats["timings"]: wall seconds per phase
     inputs = check_inputs(settings)
     clock.mark("check_inputs")
-    scan_source(quote(inputs))
+    scan = scan_source(quote(inputs))
     clock.mark("scan")
     run_id, resumed = open_run(quote(inputs))
     try:
@@ -114,6 +114,7 @@ def run_migration(settings: Settings) -> dict:
         clock.mark("gate")
         stats["timings"] = clock.as_dict()
         summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
+        summary["scan"] = {table: data["total"] for table, data in scan["tables"].items()}
         publish_run(quote(inputs), run_id, ledger, stats, summary=summary)  # outputs written before commit
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
@@ -140,6 +141,7 @@ def run_reconcile(settings: Settings) -> dict:
         ledger = finish_staging(quote(inputs), run_id, inputs.source_counts)
         structure = finish_structure(quote(inputs), run_id)
         summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
+        summary["scan"] = {table: data["total"] for table, data in scan["tables"].items()}
         publish_run(quote(inputs), run_id, ledger, stats, members=False, summary=summary)
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")

@@ -67,6 +67,13 @@ def test_sqlite_to_sqlite_matches_truth(sqlite_legacy, tmp_path, prefect_api):
         members = conn.execute(sa.text("SELECT count(*) FROM member")).scalar_one()
     total = summary["total"]["anggota"]
     assert members == total["MS"] + total["BMS"]
+    # The source scan ran first and the quality gate ran on the staged run; both are reported.
+    kpu = tmp_path / "out" / "_kpu"
+    scan = json.loads((kpu / "scan.json").read_text())
+    assert scan["tables"]["t_anggota"]["total"]["rows"] == total["read"]
+    assert "pemeriksaan-sumber" in (kpu / "laporan.html").read_text(encoding="utf-8")
+    assert summary["stats"]["quality"]["expectations"] > 0
+    assert list((kpu / "data-docs").rglob("index.html"))
 
 
 def test_mariadb_to_postgresql_matches_truth(maria_url, pg_url, tmp_path, prefect_api):

@@ -158,6 +158,14 @@ def _scalar_stats(summary: dict) -> list[tuple[str, object]]:
     return flat
 
 
+def _scan_rows(scan: dict | None) -> list[tuple[str, list[tuple[str, int]]]]:
+    """The source health scan's totals per table (counts only), for the KPU page."""
+    if not scan:
+        return []
+    return [(table, [(key, n) for key, n in totals.items() if isinstance(n, int) and n])
+            for table, totals in scan.items()]
+
+
 def write_kpu_report(target: Engine, run_id: str, summary: dict, parties, out_dir: Path,
                      catalogue: Catalogue, row_limit: int, previous_run_id: str | None = None) -> list[Path]:
     folder = out_dir / "_kpu"
@@ -169,7 +177,7 @@ def write_kpu_report(target: Engine, run_id: str, summary: dict, parties, out_di
            "matrix": _matrix_rows(counts, columns, catalogue), "skipped": skipped_counts(target, run_id),
            "pair_counts": pair_counts(target, run_id), "stats": _scalar_stats(summary),
            "progress": _progress_rows(target, run_id, previous_run_id, parties),
-           "previous_run_id": previous_run_id}
+           "previous_run_id": previous_run_id, "scan": _scan_rows(summary.get("scan"))}
     xlsx, pair_total = _write_xlsx(folder / "laporan.xlsx", target, run_id, ctx, row_limit)
     rows = pair_rows(target, run_id)
     sample = [[pa, int(ida), pb, int(idb)] for pa, ida, pb, idb in islice(rows, HTML_PAIRS)]
