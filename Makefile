@@ -14,7 +14,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED = false
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS = 90
 export SIPOL_WILAYAH_DIR = $(WILAYAH_DIR)
 
-.PHONY: demo test bench install services system-deps clean
+.PHONY: demo test bench bench-4m bench-deps install services system-deps clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,8 +42,16 @@ system-deps:
 test: $(STAMP) services system-deps
 	$(BIN)/pytest -n 2 --dist loadgroup
 
-bench: $(STAMP) services
+# Benchmarks: pgloader, the mysql client headers and mysqlclient (extra [fast]) only here.
+bench-deps: $(STAMP) services
+	@bash scripts/install-bench-deps.sh
+	@$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,fast]' 2>&1 | { grep -v 'is ignored' || true; }
+
+bench: bench-deps
 	$(BIN)/python scripts/bench.py
+
+bench-4m: bench-deps
+	$(BIN)/python scripts/bench.py --members 4000000
 
 clean:
 	rm -rf $(VENV) out .prefect .pytest_cache

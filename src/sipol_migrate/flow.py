@@ -18,6 +18,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
 from . import member_workers, pipeline, reconcile, units
+from .picklable import Shipped
 from .timings import PhaseClock, add_to_summary
 from .log import mask_prefect_handlers
 from .settings import Settings
@@ -63,13 +64,14 @@ def _publish_artifacts(summary: dict, out_dir) -> None:
 def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan, clock=None) -> dict:
     # quote(): Prefect must not walk these objects looking for futures — they hold caches that
     # other threads are filling, and walking them is wasted work.
-    shared, context = quote(inputs), quote(ctx)
+    wrap = Shipped if inputs.settings.task_runner == "dask" else quote  # Dask drops quote(): picklable.py
+    shared, context = wrap(inputs), wrap(ctx)
     if member_workers.wanted(inputs, faults):  # both cores: the tasks hand their work to processes
         member_workers.start(inputs, run_id, ctx)
     try:
-        futures = [stage_partition.submit(shared, run_id, context, quote(part), quote(faults))
+        futures = [stage_partition.submit(shared, run_id, context, wrap(part), wrap(faults))
                    for part in inputs.partitions]
-        futures += [stage_upload_kind.submit(shared, run_id, kind, quote(faults)) for kind in ("ktp", "kta")]
+        futures += [stage_upload_kind.submit(shared, run_id, kind, wrap(faults)) for kind in ("ktp", "kta")]
         results = [f.result() for f in futures]
     finally:
         member_workers.shutdown()
@@ -141,7 +143,6 @@ def run_reconcile(settings: Settings) -> dict:
         ledger = finish_staging(quote(inputs), run_id, inputs.source_counts)
         structure = finish_structure(quote(inputs), run_id)
         summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
-        summary["scan"] = {table: data["total"] for table, data in scan["tables"].items()}
         publish_run(quote(inputs), run_id, ledger, stats, members=False, summary=summary)
     except Exception as exc:
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")

@@ -28,3 +28,27 @@ def load_clause(value):
 
         return serializer.loads(value.data, legacy_metadata)
     return value
+
+
+class Shipped:
+    """A task argument sent to a Dask cluster, opaque to Prefect's and Dask's walkers.
+
+    Prefect's `quote()` is a tuple subclass, and Dask rebuilds the tuples of task arguments as
+    plain tuples, so a quoted argument arrived on the worker as `(value,)`; unquoted, Prefect
+    walks every region row and unit of the inputs on each submit. A plain object is neither
+    walked nor rebuilt; the pipeline function unwraps it (`unbox`)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __getstate__(self):
+        return (self.value,)  # never falsy: pickle skips __setstate__ for a falsy state
+
+    def __setstate__(self, state) -> None:
+        self.value = state[0]
+
+
+def unbox(value):
+    return value.value if isinstance(value, Shipped) else value

@@ -28,6 +28,7 @@ from .legacy import t_kepengurusan
 from .log import get_logger, mask_text
 from .mappings import Codes, PartyMap, load_codes, load_column_map, load_party_map
 from .normalize import map_unit
+from .picklable import unbox
 from .regions import RegionBook, load_region_csv
 from .rules.member import MemberRuleContext
 from . import quality as _quality  # noqa: F401  (registers quality_result on the schema)
@@ -60,6 +61,7 @@ class Inputs:
     source_counts: dict[int, tuple[int, int]]
     fingerprint: str
     watermarks: incremental.Watermarks | None = None
+    scan: dict | None = None  # the source health scan, written to DIR/_kpu/scan.json with the outputs
     upload_filters: dict = field(default_factory=dict)  # kind → where-clause (incremental)
 
     @property
@@ -214,6 +216,7 @@ def member_context(inputs: Inputs) -> MemberRuleContext:
 
 def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partition: Partition,
                     faults: FaultPlan) -> StageResult:
+    inputs, ctx, partition, faults = (unbox(x) for x in (inputs, ctx, partition, faults))  # Dask
     if member_workers.active(run_id):  # both cores: the partition runs in a worker process
         result = member_workers.stage_partition(inputs, run_id, partition)
     else:
@@ -227,6 +230,7 @@ def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partiti
 
 
 def stage_upload_kind(inputs: Inputs, run_id: str, kind: str, faults: FaultPlan) -> StageResult:
+    inputs, faults = unbox(inputs), unbox(faults)  # Shipped to a Dask worker
     if member_workers.active(run_id):
         return member_workers.stage_upload_kind(inputs, run_id, kind)
     return stage_uploads(inputs.source, inputs.target, run_id, kind, inputs.settings.batch_size,
@@ -295,25 +299,31 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
 
 
 def scan_source(inputs: Inputs) -> dict:
-    """The source health scan (read-only), written to DIR/_kpu/scan.json before anything else."""
+    """The source health scan (read-only), the first step of a run; kept for DIR/_kpu/scan.json."""
     from . import scan
 
     started = time.perf_counter()
     result = scan.scan_source(inputs.source, {p.legacy_id: p.code for p in inputs.parties.parties})
-    scan.write_scan_json(result, inputs.settings.out_dir / "_kpu" / "scan.json")
+    inputs.scan = result
     log.info("source scanned", seconds=round(time.perf_counter() - started, 1))
     return result
 
 
 def quality_gate(inputs: Inputs, run_id: str, ledger: dict) -> dict:
     """Great Expectations on the staged run; a failing critical expectation raises
-    QualityGateFailed and nothing is published. Data Docs go to DIR/_kpu/data-docs/."""
+    QualityGateFailed and nothing is published. Data Docs and quality.json are written with the
+    other outputs (DIR/.tmp-<run_id>/_kpu) and move into DIR/_kpu when the run publishes."""
     from . import quality
 
-    kpu = inputs.settings.out_dir / "_kpu"
-    report = quality.run_gate(inputs.target, run_id, ledger, kpu / "data-docs",
-                              results_json=kpu / "quality.json",
-                              reference_date=inputs.settings.reference_date)
+    kpu = _pending_outputs(inputs, run_id) / "_kpu"  # moved into DIR/_kpu with the other outputs
+    try:
+        report = quality.run_gate(inputs.target, run_id, ledger, kpu / "data-docs",
+                                  results_json=kpu / "quality.json",
+                                  reference_date=inputs.settings.reference_date)
+    except OSError as exc:
+        shutil.rmtree(kpu.parent, ignore_errors=True)
+        raise OutputFailed(f"cannot write the quality results into {kpu}: {exc.strerror or type(exc).__name__}; "
+                           f"nothing was published (the next run resumes run {run_id})") from None
     return {"expectations": len(report.results), "warnings": len(report.warnings),
             "seconds": round(report.seconds, 2)}
 
@@ -359,6 +369,10 @@ def write_outputs(inputs: Inputs, run_id: str, summary: dict, target=None, out: 
                 target, run_id, previous, p.code, out / p.code / "progress.csv")
     output.write_kpu_findings(target, run_id, out / "_kpu" / "findings.csv")
     output.write_summary(out / "summary.json", summary)
+    if inputs.scan is not None:
+        from .scan import write_scan_json
+
+        write_scan_json(inputs.scan, out / "_kpu" / "scan.json")
     report.write_reports(target, run_id, out, summary, inputs.parties,
                          mask_nik=inputs.settings.mask_nik, previous_run_id=previous)
     return out
@@ -384,7 +398,8 @@ def stage_outputs(inputs: Inputs, run_id: str, summary: dict, target) -> Path:
     try:
         out.mkdir(parents=True, exist_ok=True)
         for stale in out.glob(".tmp-*"):  # left by a run killed between its commit and the move
-            shutil.rmtree(stale, ignore_errors=True)
+            if stale != pending:  # this run's own folder already holds the quality gate's files
+                shutil.rmtree(stale, ignore_errors=True)
         return write_outputs(inputs, run_id, summary, target=target, out=pending)
     except OSError as exc:
         shutil.rmtree(pending, ignore_errors=True)

@@ -595,7 +595,7 @@ def run_gate(target: Engine, run_id: str, ledger: dict, data_docs_dir: Path | No
         assets, planned = plan(suites, catalogue, run_id, ledger, reference)
         with _quiet():
             results = _validate(target, assets, planned, data_docs_dir, run_id)
-    except SipolError:
+    except (SipolError, OSError):  # an OSError is the output disk (the caller says so)
         raise
     except Exception as exc:  # fail closed: a gate that cannot run does not let the run publish
         reason = mask_text(str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else "")[:200]

@@ -34,6 +34,7 @@ from sqlalchemy import (
     true, type_coerce, union_all,
 )
 
+from . import load
 from .mappings import OFFICER_ROLES, PartyMap
 from .model import FEMALE, KABKOTA, KECAMATAN, KEPENGURUSAN, PARTAI, PROVINSI, PUSAT
 from .regions import DISTRICT, PROVINCE, REGENCY, VILLAGE
@@ -215,6 +216,10 @@ def reset(conn: Connection, run_id: str) -> None:
 
 def apply_unit_set_rules(target: Engine, run_id: str, parties: PartyMap, basis: list[str] | None) -> None:
     with target.begin() as conn:
+        # The member outcomes were just decided and stg_region was never analysed: with stale
+        # statistics PostgreSQL planned the membership minimum as a nested loop of every member
+        # over every region (hours at 2 M members); fresh ones give hash joins (seconds).
+        load.refresh_statistics(conn, [stg_member, stg_region, stg_unit, stg_officer])
         reset(conn, run_id)
         mark_officer_missing(conn, run_id)
         mark_kecamatan_coverage(conn, run_id)

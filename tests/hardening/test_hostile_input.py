@@ -268,11 +268,10 @@ def test_refused_inputs_write_nothing(tmp_path, pg_url):
 
 
 @pytest.mark.integration
-def test_value_too_long_for_the_target_fails_without_personal_data(tmp_path, pg_url, prefect_api):
-    """A SQLite legacy database does not enforce the legacy column widths: a 300-character name
-    cannot be staged in PostgreSQL. The run fails (after its retries) with one line; neither that
-    line, the run's recorded error, nor the Prefect API logs (PostgreSQL's error CONTEXT quotes the
-    value) show the name."""
+def test_value_longer_than_the_legacy_column_is_kept_without_personal_data(tmp_path, pg_url, prefect_api):
+    """A SQLite legacy database does not enforce the legacy column widths. The target keeps free
+    text as TEXT, so a 300-character name is migrated as it is (its findings say what is wrong
+    with a record, a width never fails a run), and no log line shows it."""
     from sipol_migrate.cli import execute_run
     from sipol_migrate.settings import Settings
 
@@ -282,26 +281,26 @@ def test_value_too_long_for_the_target_fails_without_personal_data(tmp_path, pg_
     synthesize(f"sqlite:///{legacy / 'legacy.sqlite'}", legacy / "truth.jsonl", members=100, seed=33)
     name = "Siti Rahmawati Kusumaningrum " + "Wulandari " * 30
     with sqlite3.connect(legacy / "legacy.sqlite") as db:
-        db.execute("UPDATE t_anggota SET nama = ? WHERE id = (SELECT min(id) FROM t_anggota WHERE partai_id = 1 "
-                   "AND is_deleted = 0)", (name,))
+        legacy_id = db.execute("SELECT min(id) FROM t_anggota WHERE partai_id = 1 AND is_deleted = 0").fetchone()[0]
+        db.execute("UPDATE t_anggota SET nama = ? WHERE id = ?", (name, legacy_id))
     out = tmp_path / "out"
-    with pytest.raises(Exception) as raised:
-        execute_run(Settings(source_url=f"sqlite:///{legacy / 'legacy.sqlite'}", target_url=pg_url, out_dir=out,
-                             party_map=legacy / "parties.yaml", regions=legacy / "regions-2022.csv",
-                             progress=False))
-    assert "too long" in str(raised.value).splitlines()[0]
+    from sipol_migrate import log
+
+    log.configure("DEBUG")  # the pipeline's own events go to the Prefect API too
+    execute_run(Settings(source_url=f"sqlite:///{legacy / 'legacy.sqlite'}", target_url=pg_url, out_dir=out,
+                         party_map=legacy / "parties.yaml", regions=legacy / "regions-2022.csv",
+                         progress=False, log_level="DEBUG"))
     engine = sa.create_engine(pg_url)
     with engine.connect() as conn:
-        error = conn.execute(sa.text("SELECT error FROM migration_run")).scalar_one()
-        live = conn.execute(sa.text("SELECT count(*) FROM member")).scalar_one()
+        stored = conn.execute(sa.text("SELECT name FROM member WHERE legacy_id = :id UNION ALL "
+                                      "SELECT name FROM member_holding WHERE legacy_id = :id"),
+                              {"id": legacy_id}).scalar_one()
     engine.dispose()
-    assert live == 0 and "too long" in error and "Rahmawati" not in error
+    assert stored == name.strip()
     deadline = time.time() + 30
-    while True:
-        logs = api_logs([r.id for r in flow_runs_for(out)])
-        if any("Retries are exhausted" in line or "Flow run encountered" in line for line in logs) \
-                or time.time() > deadline:
-            break
+    logs = api_logs([r.id for r in flow_runs_for(out)])
+    while not logs and time.time() < deadline:  # the API handler sends in the background
         time.sleep(1)
-    assert any("too long" in line for line in logs)  # the failure itself is logged …
+        logs = api_logs([r.id for r in flow_runs_for(out)])
+    assert logs  # the run logged to the Prefect API …
     assert not [line for line in logs if "Rahmawati" in line]  # … without the value
