@@ -11,7 +11,7 @@ import json
 import os
 from datetime import datetime, timezone
 
-from sqlalchemy import Connection, Engine, and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Connection, Engine, and_, case, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import units
@@ -56,8 +56,11 @@ def upsert_members(conn: Connection, run_id: str) -> None:
         set_={name: stmt.excluded[name] for name in columns if name != "legacy_id"},
         where=and_(unedited, changed))  # a rerun of unchanged data writes nothing
     conn.execute(stmt)
-    stale = select(s.c.legacy_id).where(s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES))
-    conn.execute(delete(member).where(unedited, member.c.legacy_id.not_in(stale)))
+    # NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery only when it fits in work_mem,
+    # else it rescans it per row (quadratic: hours at 2 M members); NOT EXISTS is a hash anti-join.
+    kept = exists().where(s.c.run_id == run_id, s.c.legacy_id == member.c.legacy_id,
+                          s.c.outcome.in_(MIGRATED_OUTCOMES))
+    conn.execute(delete(member).where(unedited, ~kept))
 
 
 def replace_holding(conn: Connection, run_id: str) -> None:
@@ -98,12 +101,13 @@ def replace_documents(conn: Connection, run_id: str) -> None:
 def copy_findings(conn: Connection, run_id: str) -> None:
     """Every finding of the run; a MERGED row keeps only NIK_DUPLICATE_IN_PARTY."""
     f, s = stg_finding, stg_member
-    outcome = select(s.c.outcome).where(s.c.run_id == run_id, s.c.legacy_id == f.c.legacy_id) \
-        .scalar_subquery()
+    # A join on the staged member's key (a hash join), not a correlated subquery per finding.
+    joined = f.outerjoin(s, and_(s.c.run_id == run_id, s.c.legacy_id == f.c.legacy_id))
+    outcome = s.c.outcome
     member_outcome = case((f.c.entity == ANGGOTA, outcome), else_=None)
     dropped = and_(f.c.entity == ANGGOTA, f.c.origin == "row", outcome == "MERGED")
     query = select(f.c.run_id, f.c.party_code, f.c.entity, f.c.legacy_id, f.c.code, f.c.status,
-                   member_outcome, f.c.field, f.c.detail).where(f.c.run_id == run_id, ~dropped)
+                   member_outcome, f.c.field, f.c.detail).select_from(joined).where(f.c.run_id == run_id, ~dropped)
     conn.execute(insert(finding).from_select(
         ["run_id", "party_code", "entity", "legacy_id", "code", "status", "outcome", "field", "detail"],
         query))

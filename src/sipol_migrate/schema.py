@@ -111,13 +111,13 @@ def _unit_columns() -> list[Column]:
         Column("party_code", String(20)),
         Column("partai_id", BigInteger),  # NULL only for a SKIPPED row a reconcile carries over
         Column("level", String(10)),  # pusat | provinsi | kabkota | kecamatan, NULL when unknown
-        Column("level_raw", String(60)),
-        Column("region_code", String(16)),  # 2022 translation of a valid region, else the 2017 code
-        Column("legacy_region_code", String(16)),  # normalised 2017 code as the legacy row had it
-        Column("no_sk", String(200)),
+        Column("level_raw", Text),
+        Column("region_code", Text),  # 2022 translation of a valid region, else the 2017 code
+        Column("legacy_region_code", Text),  # normalised 2017 code as the legacy row had it
+        Column("no_sk", Text),
         Column("sk_date", Date),
         Column("office_address", Text),
-        Column("office_status", String(60)),
+        Column("office_status", Text),
         Column("office_valid_until", Date),
         Column("region_valid", Boolean),  # a region of the unit's level in 2017 (pusat: true)
     ]
@@ -130,11 +130,11 @@ def _officer_columns() -> list[Column]:
         Column("party_code", String(20)),
         Column("partai_id", BigInteger),  # the unit's partai_id, NULL when the unit does not exist
         Column("role", String(12)),  # KETUA | SEKRETARIS | BENDAHARA, NULL for any other role
-        Column("role_raw", String(100)),
-        Column("nik", String(32)),
-        Column("name", String(200)),
+        Column("role_raw", Text),
+        Column("nik", Text),
+        Column("name", Text),
         Column("gender", String(1)),
-        Column("phone", String(40)),
+        Column("phone", Text),
     ]
 
 

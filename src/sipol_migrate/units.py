@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Connection, Engine, delete, func, or_, outerjoin, select
+from sqlalchemy import Connection, Engine, delete, exists, func, or_, outerjoin, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from . import extract, load
@@ -373,8 +373,9 @@ def _merge(conn: Connection, live, staged, run_id: str) -> None:
     conn.execute(stmt.on_conflict_do_update(
         index_elements=["legacy_id"], set_={name: stmt.excluded[name] for name in columns if name != "legacy_id"},
         where=changed))
-    kept = select(staged.c.legacy_id).where(staged.c.run_id == run_id, staged.c.outcome == MIGRATED)
-    conn.execute(delete(live).where(live.c.legacy_id.not_in(kept)))
+    kept = exists().where(staged.c.run_id == run_id, staged.c.legacy_id == live.c.legacy_id,
+                          staged.c.outcome == MIGRATED)  # NOT EXISTS: see publish.upsert_members
+    conn.execute(delete(live).where(~kept))
 
 
 def publish_structure(conn: Connection, run_id: str) -> None:

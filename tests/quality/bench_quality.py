@@ -24,9 +24,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve()
 sys.path.insert(0, str(HERE.parents[2]))  # the repo root, for `tests.quality.*`
 
-from tests.quality.conftest import (  # noqa: E402
-    drop_maria_database, drop_pg_database, new_maria_database, new_pg_database,
-)
+from tests.conftest import create_pg_database, drop_maria_database, drop_pg_database  # noqa: E402
+from tests.quality.conftest import new_maria_database  # noqa: E402
 from tests.quality.staging import seed_bulk_run_pg  # noqa: E402
 
 WILAYAH = Path(os.environ.get("SIPOL_WILAYAH_DIR", HERE.parents[3] / "shared" / "data" / "wilayah"))
@@ -62,7 +61,7 @@ def bench_gate(members: int) -> dict:
     from sipol_migrate.db import make_engine
     from sipol_migrate.quality import run_gate
 
-    name, url = new_pg_database()
+    url = create_pg_database()
     engine = make_engine(url)
     try:
         run_id = "r20240101T000000-bench0"
@@ -80,7 +79,7 @@ def bench_gate(members: int) -> dict:
                 "gate_seed_seconds": round(seeded, 1)}
     finally:
         engine.dispose()
-        drop_pg_database(name)
+        drop_pg_database(url)
 
 
 def bench_scan(members: int) -> dict:
@@ -89,7 +88,7 @@ def bench_scan(members: int) -> dict:
     from sipol_migrate.db import make_engine
     from sipol_migrate.scan import scan_source
 
-    name, url = new_maria_database()
+    url = new_maria_database()
     raw = sa.create_engine(url + "?charset=utf8mb4")
     engine = make_engine(url)
     try:
@@ -109,7 +108,7 @@ def bench_scan(members: int) -> dict:
     finally:
         raw.dispose()
         engine.dispose()
-        drop_maria_database(name)
+        drop_maria_database(url)
 
 
 def main(argv: list[str] | None = None) -> dict:

@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import re
-import secrets
 from pathlib import Path
 
 import pytest
@@ -17,8 +16,8 @@ import sqlalchemy as sa
 
 from sipol_migrate.db import make_engine
 
-PG_ADMIN = "postgresql+psycopg2://postgres@127.0.0.1:5432/postgres"
-MARIA_ADMIN = "mysql+pymysql://root@127.0.0.1:3306/"
+from ..conftest import create_maria_database, create_pg_database, drop_maria_database, drop_pg_database
+
 ROOT = Path(__file__).resolve().parents[2]
 LEGACY_SQL_CANDIDATES = (ROOT / "src" / "sipol_migrate" / "data" / "legacy_sipol_2017.sql",
                          ROOT.parent / "shared" / "spec" / "legacy_sipol_2017.sql")
@@ -30,64 +29,37 @@ def legacy_statements() -> list[str]:
     return [s.strip() for s in text.split(";") if s.strip()]
 
 
-def new_pg_database() -> tuple[str, str]:
-    name = f"t_q_{secrets.token_hex(5)}"
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    admin.dispose()
-    return name, f"postgresql+psycopg2://postgres@127.0.0.1:5432/{name}"
-
-
-def drop_pg_database(name: str) -> None:
-    admin = sa.create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    admin.dispose()
-
-
-def new_maria_database() -> tuple[str, str]:
-    name = f"t_q_{secrets.token_hex(5)}"
-    admin = sa.create_engine(MARIA_ADMIN)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET latin1")
-    admin.dispose()
-    url = f"mysql+pymysql://root@127.0.0.1:3306/{name}"
+def new_maria_database() -> str:
+    """A fresh latin1 MariaDB database holding the (empty) legacy tables."""
+    url = create_maria_database()
     engine = sa.create_engine(url + "?charset=utf8mb4")
     with engine.begin() as conn:
         for statement in legacy_statements():
             conn.exec_driver_sql(statement)
     engine.dispose()
-    return name, url
-
-
-def drop_maria_database(name: str) -> None:
-    admin = sa.create_engine(MARIA_ADMIN)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-    admin.dispose()
+    return url
 
 
 @pytest.fixture
 def q_pg():
-    name, url = new_pg_database()
+    url = create_pg_database()
     engine = make_engine(url)
     try:
         yield engine
     finally:
         engine.dispose()
-        drop_pg_database(name)
+        drop_pg_database(url)
 
 
 @pytest.fixture
 def q_maria():
-    name, url = new_maria_database()
+    url = new_maria_database()
     engine = make_engine(url)
     try:
         yield engine
     finally:
         engine.dispose()
-        drop_maria_database(name)
+        drop_maria_database(url)
 
 
 @pytest.fixture

@@ -108,16 +108,11 @@ def test_sqlite_target(tmp_path):
 
 
 def test_structure_places_from_unit_and_officer_tables(state, tmp_path):
-    inspector = sa.inspect(state.engine)
-    if inspector.has_table("unit") or inspector.has_table("officer"):
-        pytest.skip("unit/officer now come from schema.py; the integration tests cover them there")
-    with state.engine.begin() as conn:
-        conn.exec_driver_sql("CREATE TABLE unit (legacy_id bigint PRIMARY KEY, party_code text, "
-                             "level text, region_code text)")
-        conn.exec_driver_sql("CREATE TABLE officer (legacy_id bigint PRIMARY KEY, unit_legacy_id bigint, "
-                             "role text, name text)")
-        conn.exec_driver_sql("INSERT INTO unit VALUES (501, 'PXA', 'kabkota', '32.01')")
-        conn.exec_driver_sql("INSERT INTO officer VALUES (601, 501, 'SEKRETARIS', 'Rina')")
+    with state.engine.begin() as conn:  # the schema's own unit and officer tables
+        conn.exec_driver_sql("INSERT INTO unit (legacy_id, party_code, level, region_code, legacy_region_code) "
+                             "VALUES (501, 'PXA', 'kabkota', '32.01', '32.01')")
+        conn.exec_driver_sql("INSERT INTO officer (legacy_id, unit_legacy_id, role, name) "
+                             "VALUES (601, 501, 'SEKRETARIS', 'Rina')")
     write_all(state, tmp_path)
     book = openpyxl.load_workbook(tmp_path / "PXA" / "laporan.xlsx")
     places = {r[3]: r[2] for r in _rows(book, "Kepengurusan")}
