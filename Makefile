@@ -25,6 +25,7 @@ $(STAMP): pyproject.toml constraints.txt
 install: $(STAMP)
 
 demo: $(STAMP)
+	@bash scripts/install-system-deps.sh --runtime
 	@rm -rf $(OUT) out/demo-legacy.sqlite out/demo-target.sqlite out/demo-truth.jsonl
 	@mkdir -p out
 	@$(BIN)/sipol-migrate synth --target sqlite:///out/demo-legacy.sqlite \

@@ -283,6 +283,9 @@ def phases(results: dict) -> str:
 
 
 def main() -> None:
+    import signal
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the Prefect server on kill too
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=int(os.environ.get("BENCH_MEMBERS", 2_000_000)))
     parser.add_argument("--seed", type=int, default=2017)

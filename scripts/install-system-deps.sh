@@ -5,7 +5,13 @@
 #   libpango-1.0-0, libpangoft2-1.0-0, fonts-dejavu-core
 #                               what weasyprint (ringkasan.pdf) loads at run time
 set -euo pipefail
-PACKAGES=(chromium chromium-driver libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+# --runtime: only what a run needs (the PDF summary); without it also the browser for the tests.
+RUNTIME=(libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core)
+if [[ "${1:-}" == "--runtime" ]]; then
+  PACKAGES=("${RUNTIME[@]}")
+else
+  PACKAGES=(chromium chromium-driver "${RUNTIME[@]}")
+fi
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -42,6 +42,14 @@ def write_rows(conn: Connection, table: Table, rows: list[dict]) -> int:
     return len(rows)
 
 
+def bulk_session(conn: Connection, work_mem: str = "256MB") -> None:
+    """For this transaction only: memory for the sorts and hash joins of the set rules and the
+    publish statements over millions of staged rows (PostgreSQL's default 4 MB spills them to
+    disk). Server memory, per sort or hash node; not the pipeline's own."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{work_mem}'")
+
+
 def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
     """Let the planner see what staging now holds (freshly loaded tables look empty to it,
     and an anti-join planned for an empty table takes minutes on a full one)."""

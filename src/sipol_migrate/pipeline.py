@@ -192,6 +192,7 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
         for run_id, fingerprint in pending:
             if fingerprint == inputs.fingerprint:
                 log.info("run resumed", run_id=run_id)
+                inputs.region_rows = []  # its stg_region rows were written when it started
                 return run_id, True
             publish_mod.clear_staging(conn, run_id)
             conn.execute(update(r).where(r.c.run_id == run_id).values(state="abandoned", finished_at=_now()))
@@ -201,6 +202,7 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
             run_id=run_id, kind=kind, started_at=_now(), state="staging",
             fingerprint=inputs.fingerprint, settings=json.dumps(inputs.settings.rule_settings())))
         load.write_rows(conn, stg_region, [{"run_id": run_id, **row} for row in inputs.region_rows])
+    inputs.region_rows = []  # in stg_region now: ~100 MB with the full lists, and every Dask task carries Inputs
     log.info("run started", run_id=run_id, incremental=inputs.watermarks is not None)
     return run_id, False
 

@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, and_, case, delete, exists, func, insert, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from . import units
+from . import load, units
 from . import ledger as ledger_mod
 from .model import ANGGOTA, MIGRATED_OUTCOMES
 from .schema import (
@@ -135,6 +135,7 @@ def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
     pipeline.publish_run): when it raises, nothing is published.
     """
     with target.begin() as conn:
+        load.bulk_session(conn)
         if members:
             publish_reference(conn, run_id, parties)
             upsert_members(conn, run_id)
@@ -149,6 +150,11 @@ def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,
             ledger=json.dumps(ledger), stats=json.dumps(stats)))
         clear_staging(conn, run_id)
         if before_commit is not None:
+            # The reports read the live tables this transaction just filled: without fresh
+            # statistics PostgreSQL plans their joins for the empty tables of a first run
+            # (nested loops; the cross-party pairs never finished at 2 M members).
+            load.refresh_statistics(conn, [member, member_holding, member_document, finding,
+                                           member_row_finding])
             before_commit(conn)
         if exit_before_commit:  # test-only: a kill while publishing (Settings.fault_exit_at_phase)
             os._exit(137)

@@ -89,6 +89,7 @@ def decide_outcomes(conn: Connection, run_id: str) -> None:
 
 def apply_member_set_rules(target: Engine, run_id: str) -> None:
     with target.begin() as conn:
+        load.bulk_session(conn)
         load.refresh_statistics(conn, [stg_member, stg_upload, stg_finding])
         reset(conn, run_id)
         mark_duplicates_in_party(conn, run_id)
