@@ -1,0 +1,84 @@
+"""Worker processes for staging: when they are used, and the console progress they feed."""
+
+from __future__ import annotations
+
+import pickle
+import threading
+from concurrent.futures import Future
+from datetime import datetime
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from sipol_migrate import member_workers, stage
+from sipol_migrate.copytext import copy_field, line_encoder
+from sipol_migrate.incremental import changed_rows
+from sipol_migrate.legacy import t_anggota
+from sipol_migrate.picklable import Shipped, unbox
+from sipol_migrate.prefetch import prefetched
+from sipol_migrate.schema import stg_member
+from sipol_migrate.settings import Settings
+from sipol_migrate.stage import FaultPlan, Partition
+
+
+def _inputs(target_url: str, **settings) -> SimpleNamespace:
+    return SimpleNamespace(settings=Settings(**settings), source=object(), target=sa.create_engine(target_url))
+
+
+def test_processes_only_for_postgresql_threads_and_no_fault_injection():
+    pg = "postgresql+psycopg2://u@127.0.0.1/db"
+    assert member_workers.wanted(_inputs(pg), FaultPlan())
+    assert not member_workers.wanted(_inputs("sqlite://"), FaultPlan())  # SQLite: one writer
+    assert not member_workers.wanted(_inputs(pg, task_runner="dask"), FaultPlan())
+    assert not member_workers.wanted(_inputs(pg, workers=1), FaultPlan())
+    assert not member_workers.wanted(_inputs(pg, stage_processes=False), FaultPlan())
+    assert not member_workers.wanted(_inputs(pg), FaultPlan(exit_at_batch=3))
+
+
+def test_progress_is_derived_from_committed_checkpoints(monkeypatch):
+    staged = iter([5, 15, 40])  # an earlier attempt's 5 rows, then batches committing
+
+    def rows(*_args):
+        return next(staged, 40)
+
+    monkeypatch.setattr(member_workers, "_staged_rows", rows)
+    seen: list[tuple[str, int]] = []
+    monkeypatch.setattr(stage, "_progress_hook", lambda label, n: seen.append((label, n)))
+    future: Future = Future()
+    timer = threading.Timer(2.5, future.set_result, args=("done",))
+    timer.start()
+    assert member_workers._wait(future, None, "r1", "member", "3", "PKB") == "done"
+    timer.join()
+    assert sum(n for _label, n in seen) == 35 and {label for label, _n in seen} == {"PKB"}
+
+
+def test_task_arguments_survive_pickling():
+    part = Partition(3, "PKB", None, changed_rows(t_anggota, "updated_at", 10, datetime(2022, 1, 1)))
+    again = pickle.loads(pickle.dumps(part))
+    query = sa.select(t_anggota.c.id).where(t_anggota.c.partai_id == 3, again.changed)
+    assert str(query).count("FROM t_anggota") == 1  # bound to the same table, not a copy
+    assert pickle.loads(pickle.dumps(FaultPlan(4))).exit_at_batch == 4
+    assert unbox(pickle.loads(pickle.dumps(Shipped(None)))) is None
+
+
+def test_generated_copy_encoder_equals_the_field_by_field_one():
+    columns = [c.name for c in stg_member.columns]
+    values = [None, "a\tb\\c\nd\re\x00f", "", 7, True, False, datetime(2020, 1, 2, 3, 4), 1.5, "x"]
+    rows = [{name: values[(i + j) % len(values)] for j, name in enumerate(columns)} for i in range(50)]
+    expected = ["\t".join(copy_field(row.get(name)) for name in columns) for row in rows]
+    assert line_encoder(stg_member, columns)(rows) == expected
+
+
+def test_prefetch_keeps_order_and_raises_the_producers_error():
+    assert list(prefetched(iter(range(100)))) == list(range(100))
+
+    def failing():
+        yield 1
+        raise ValueError("boom")
+
+    got = []
+    with pytest.raises(ValueError, match="boom"):
+        for item in prefetched(failing()):
+            got.append(item)
+    assert got == [1]
