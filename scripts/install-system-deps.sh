@@ -12,16 +12,5 @@ if [[ "${1:-}" == "--runtime" ]]; then
 else
   PACKAGES=(chromium chromium-driver "${RUNTIME[@]}")
 fi
-missing=()
-for pkg in "${PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
-done
-if ((${#missing[@]})); then
-  if [[ $(id -u) -ne 0 ]]; then
-    echo "install-system-deps: missing ${missing[*]} and not root; install them with apt-get" >&2
-    exit 1
-  fi
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+source "$(dirname "$0")/apt-ensure.sh"
+apt_ensure install-system-deps "${PACKAGES[@]}"
