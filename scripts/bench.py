@@ -232,7 +232,7 @@ def bench_run(label: str, source: str, target: str, marker: dict, out: Path, api
     result["timings"] = summary.get("stats", {}).get("timings", {})
     result["read"] = summary["total"]["anggota"]["read"]
     result["stats"] = {k: v for k, v in summary.get("stats", {}).items()
-                       if k in ("rows_read", "uploads_read", "incremental", "copied_from_live")}
+                       if k in ("rows_read", "uploads_read", "incremental", "copied_from_live", "unchanged_since")}
     return result
 
 

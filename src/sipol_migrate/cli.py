@@ -143,7 +143,9 @@ def run(
                                                                    "[default: 2024-02-14]."),
     province_basis: Optional[str] = typer.Option(None, help="Comma-separated province codes [default: the 2017 list]."),
     full: bool = typer.Option(False, help="Read every legacy row, not only those changed since the last run."),
-    batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 20000]."),
+    recompute: bool = typer.Option(False, help="Recompute even when nothing changed since the last run "
+                                               "(otherwise that run's result is published again)."),
+    batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 10000]."),
     workers: Optional[int] = typer.Option(None, help="Parallel partitions [default: 2]."),
     task_runner: Optional[str] = typer.Option(None, help="threads (default) or dask."),
     dask_address: Optional[str] = typer.Option(None, help="Address of a running Dask scheduler."),
@@ -156,8 +158,8 @@ def run(
     settings = build_settings(
         source_url=source, target_url=target, out_dir=out, party_map=party_map, regions=regions,
         reference_date=reference_date, office_required_until=office_required_until,
-        province_basis=province_basis, full=full or None, batch_size=batch_size, workers=workers,
-        task_runner=task_runner, dask_address=dask_address, mask_nik=mask_nik or None,
+        province_basis=province_basis, full=full or None, recompute=recompute or None,
+        batch_size=batch_size, workers=workers, task_runner=task_runner, dask_address=dask_address, mask_nik=mask_nik or None,
         log_format=log_format, log_level=log_level, progress=not quiet)
     log.configure(settings.log_level, settings.log_format)
     summary = _guarded(execute_run, settings)

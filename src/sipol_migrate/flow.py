@@ -40,6 +40,8 @@ stage_structure = task(units.stage_structure, name="stage-units-officers", **_RE
 stage_live_structure = task(units.stage_live_structure, name="stage-units-officers", **_RETRY, **_TASK)
 finish_structure = task(units.finish_structure, name="unit-rules-and-ledger", **_TASK)
 publish_run = task(pipeline.publish_run, name="publish", **_TASK)
+publish_unchanged = task(pipeline.publish_unchanged, name="publish-unchanged", **_TASK)
+compare_with_last_run = task(pipeline.compare_with_last_run, name="compare-with-last-run", **_TASK)
 scan_source = task(pipeline.scan_source, name="scan-source", **_TASK)
 quality_gate = task(pipeline.quality_gate, name="quality-gate", **_TASK)
 write_outputs = task(pipeline.write_outputs, name="write-outputs", **_TASK)
@@ -94,6 +96,10 @@ def run_migration(settings: Settings) -> dict:
     clock = PhaseClock()  # stats["timings"]: wall seconds per phase
     inputs = check_inputs(settings)
     clock.mark("check_inputs")
+    inputs.source_digest, inputs.unchanged = compare_with_last_run(quote(inputs))
+    clock.mark("compare_with_last_run")
+    if inputs.unchanged is not None:
+        return _run_unchanged(inputs, clock, started)
     scan = scan_source(quote(inputs))
     clock.mark("scan")
     run_id, resumed = open_run(quote(inputs))
@@ -128,6 +134,24 @@ def run_migration(settings: Settings) -> dict:
     add_to_summary(settings.out_dir, summary, clock.as_dict())
     _publish_artifacts(summary, settings.out_dir)
     logger.info("run %s published in %.1f s", run_id, time.perf_counter() - started)
+    return summary
+
+
+def _run_unchanged(inputs: pipeline.Inputs, clock: PhaseClock, started: float) -> dict:
+    """Nothing changed since the last published run (unchanged.py): publish its result again."""
+    inputs.region_rows = []  # the region table is live already; nothing is staged
+    run_id, _ = open_run(quote(inputs))
+    try:
+        summary = publish_unchanged(quote(inputs), run_id)
+    except Exception as exc:
+        pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
+        raise
+    place_outputs(quote(inputs), run_id)
+    clock.mark("publish_and_outputs")
+    add_to_summary(inputs.settings.out_dir, summary, clock.as_dict())
+    _publish_artifacts(summary, inputs.settings.out_dir)
+    get_run_logger().info("run %s published in %.1f s: nothing changed since run %s", run_id,
+                          time.perf_counter() - started, inputs.unchanged.run_id)
     return summary
 
 

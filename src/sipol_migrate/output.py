@@ -40,7 +40,7 @@ def atomic_write(path: Path, newline: str | None = ""):
 
 def _stream(target: Engine, query) -> Iterable:
     with target.connect() as conn:
-        yield from conn.execution_options(stream_results=True, yield_per=20_000).execute(query)
+        yield from conn.execute(query, execution_options={"stream_results": True, "yield_per": 20_000})
 
 
 def _order(query):

@@ -21,7 +21,8 @@ from pathlib import Path
 from sqlalchemy import Engine, insert, select, update
 
 from . import edits, extract, incremental, ledger as ledger_mod, load, member_workers, output, progress, report
-from . import publish as publish_mod, setrules
+from . import publish as publish_mod, setrules, unchanged
+from . import __version__
 from .db import TransactionView, check_reachable, make_engine
 from .errors import InjectedFault, InputError, SipolError
 from .legacy import t_kepengurusan
@@ -63,6 +64,8 @@ class Inputs:
     watermarks: incremental.Watermarks | None = None
     scan: dict | None = None  # the source health scan, written to DIR/_kpu/scan.json with the outputs
     upload_filters: dict = field(default_factory=dict)  # kind → where-clause (incremental)
+    source_digest: dict | None = None  # legacy table checksums, recorded with the run (unchanged.py)
+    unchanged: unchanged.Base | None = None  # set when nothing changed since that published run
 
     @property
     def incremental_partai_ids(self) -> list[int]:
@@ -98,7 +101,8 @@ def _fingerprint(settings: Settings, kind: str) -> str:
     parts = {
         "kind": kind, "source": redact_url(settings.source_url), "rules": settings.rule_settings(),
         "party_map": _file_digest(settings.party_map), "regions": _file_digest(settings.regions_path),
-        "codes": _file_digest(settings.codes_file),
+        "codes": _file_digest(settings.codes_file), "columns": _file_digest(settings.columns_file),
+        "mask_nik": settings.mask_nik, "version": __version__,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
@@ -145,6 +149,15 @@ def check_inputs(settings: Settings) -> Inputs:
                   partitions=_partitions(parties, known_ids, counts, marks), source_counts=counts,
                   fingerprint=_fingerprint(settings, "run"), watermarks=marks,
                   upload_filters=_upload_filters(marks))
+
+
+def compare_with_last_run(inputs: Inputs) -> tuple[dict | None, unchanged.Base | None]:
+    """The source's checksums, and the last published run when nothing has changed since it
+    (never with `--full` or `--recompute`). See unchanged.py."""
+    digest = extract.source_digest(inputs.source)
+    if inputs.settings.full or inputs.settings.recompute:
+        return digest, None
+    return digest, unchanged.find_base(inputs.target, inputs.fingerprint, digest)
 
 
 def check_target_schema(target: Engine) -> dict[str, set[str]]:
@@ -294,10 +307,33 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
     def before_commit(conn) -> None:
         if "reconciliation" in stats:  # computed inside the publishing transaction
             summary["reconciliation"] = stats["reconciliation"]
-        stage_outputs(inputs, run_id, summary, TransactionView(conn))
+        pending = stage_outputs(inputs, run_id, summary, TransactionView(conn))
+        if members:
+            unchanged.record_base(conn, run_id, stats, summary, inputs.source_digest, inputs.settings.out_dir,
+                                  pending)
     publish_mod.publish(inputs.target, run_id, inputs.parties, ledger, stats, members=members,
                         exit_before_commit=inputs.settings.fault_exit_at_phase == "publish",
                         before_commit=None if summary is None else before_commit)
+
+
+def publish_unchanged(inputs: Inputs, run_id: str) -> dict:
+    """Nothing changed since the run `inputs.unchanged` (see unchanged.py): publish its result
+    again as `run_id`, outputs written inside the transaction as `publish_run` does. Returns the
+    run's summary."""
+    base = inputs.unchanged
+    stats = {"resumed": False, "incremental": True, "unchanged_since": base.run_id, "rows_read": 0,
+             "uploads_read": 0, "quality": base.stats.get("quality"), "watermarks": base.stats.get("watermarks")}
+    summary = {"run_id": run_id, **base.summary, "settings": inputs.settings.rule_settings(),
+               "stats": {k: v for k, v in stats.items() if k != "watermarks"}}
+    if inputs.settings.fault_fail_before_publish:
+        raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
+
+    def before_commit(conn) -> None:
+        pending = stage_outputs(inputs, run_id, summary, TransactionView(conn), base=base)
+        unchanged.record_base(conn, run_id, stats, summary, inputs.source_digest, inputs.settings.out_dir,
+                              pending, live=base.stats["base"]["live"])
+    unchanged.publish(inputs.target, run_id, base, stats, before_commit)
+    return summary
 
 
 def scan_source(inputs: Inputs) -> dict:
@@ -358,25 +394,31 @@ def summary_of(inputs: Inputs, run_id: str, ledger: dict, stats: dict, structure
     }
 
 
-def write_outputs(inputs: Inputs, run_id: str, summary: dict, target=None, out: Path | None = None) -> Path:
+def write_outputs(inputs: Inputs, run_id: str, summary: dict, target=None, out: Path | None = None,
+                  base: unchanged.Base | None = None) -> Path:
     """Every output of the run into `out` (default out_dir), read from `target` (default the
-    target engine; publishing passes its own uncommitted transaction)."""
+    target engine; publishing passes its own uncommitted transaction). With `base` (an unchanged
+    rerun) the files that cannot differ are copied from that run's outputs instead."""
     out = inputs.settings.out_dir if out is None else out
     target = inputs.target if target is None else target
+    if base is not None:
+        unchanged.copy_outputs(base, out)
     previous = progress.previous_run(target, run_id)
     for p in inputs.parties.parties:
-        output.write_party_findings(target, run_id, p.code, out / p.code / "findings.csv")
+        if base is None:
+            output.write_party_findings(target, run_id, p.code, out / p.code / "findings.csv")
         if previous:
             summary.setdefault("progress", {})[p.code] = progress.write_progress(
                 target, run_id, previous, p.code, out / p.code / "progress.csv")
-    output.write_kpu_findings(target, run_id, out / "_kpu" / "findings.csv")
+    if base is None:
+        output.write_kpu_findings(target, run_id, out / "_kpu" / "findings.csv")
     output.write_summary(out / "summary.json", summary)
-    if inputs.scan is not None:
+    if inputs.scan is not None and base is None:
         from .scan import write_scan_json
 
         write_scan_json(inputs.scan, out / "_kpu" / "scan.json")
-    report.write_reports(target, run_id, out, summary, inputs.parties,
-                         mask_nik=inputs.settings.mask_nik, previous_run_id=previous)
+    report.write_reports(target, run_id, out, summary, inputs.parties, mask_nik=inputs.settings.mask_nik,
+                         previous_run_id=previous, party_xlsx=base is None)
     return out
 
 
@@ -390,7 +432,8 @@ def _pending_outputs(inputs: Inputs, run_id: str) -> Path:
     return inputs.settings.out_dir / f".tmp-{run_id}"
 
 
-def stage_outputs(inputs: Inputs, run_id: str, summary: dict, target) -> Path:
+def stage_outputs(inputs: Inputs, run_id: str, summary: dict, target,
+                  base: unchanged.Base | None = None) -> Path:
     """Write the outputs into `out_dir/.tmp-<run_id>` (called inside the publishing transaction).
 
     Any failure removes the partial folder and raises, so the transaction rolls back; an OSError
@@ -402,7 +445,7 @@ def stage_outputs(inputs: Inputs, run_id: str, summary: dict, target) -> Path:
         for stale in out.glob(".tmp-*"):  # left by a run killed between its commit and the move
             if stale != pending:  # this run's own folder already holds the quality gate's files
                 shutil.rmtree(stale, ignore_errors=True)
-        return write_outputs(inputs, run_id, summary, target=target, out=pending)
+        return write_outputs(inputs, run_id, summary, target=target, out=pending, base=base)
     except OSError as exc:
         shutil.rmtree(pending, ignore_errors=True)
         reason = exc.strerror or type(exc).__name__

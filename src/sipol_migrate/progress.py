@@ -59,8 +59,9 @@ def write_progress(target: Engine, run_id: str, previous: str, party_code: str, 
     with target.connect() as conn, atomic_write(path) as handle:
         writer = csv.writer(handle)
         writer.writerow(["progress", *KEY])
-        result = conn.execution_options(stream_results=True, yield_per=20_000).execute(
-            select(rows).order_by(rows.c.progress, rows.c.entity, rows.c.legacy_id, rows.c.code))
+        result = conn.execute(
+            select(rows).order_by(rows.c.progress, rows.c.entity, rows.c.legacy_id, rows.c.code),
+            execution_options={"stream_results": True, "yield_per": 20_000})
         for row in result:
             writer.writerow(row)
             counts[row[0]] += 1

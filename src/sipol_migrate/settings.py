@@ -50,10 +50,11 @@ class Settings(BaseSettings):
     province_basis: list[str] | None = None  # None: the provinces of the 2017 reference
 
     # Engine.
-    batch_size: int = Field(20_000, ge=100)
+    batch_size: int = Field(10_000, ge=100)  # a worker holds about two batches (memory)
     workers: int = Field(2, ge=1, le=64)
     stage_processes: bool = True  # PostgreSQL target, thread runner: partitions in worker processes
     full: bool = False
+    recompute: bool = False  # no unchanged-rerun shortcut (unchanged.py); --full implies it
     task_runner: Literal["threads", "dask"] = "threads"
     dask_address: str | None = None
     mask_nik: bool = False

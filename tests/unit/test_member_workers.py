@@ -82,3 +82,19 @@ def test_prefetch_keeps_order_and_raises_the_producers_error():
         for item in prefetched(failing()):
             got.append(item)
     assert got == [1]
+
+
+def test_prefetch_reads_at_most_one_batch_ahead():
+    """Memory: while batch i is worked on, only batch i+1 may have been read (not i+2)."""
+    import time
+
+    produced = []
+
+    def batches():
+        for i in range(15):
+            produced.append(i)
+            yield i
+
+    for i in prefetched(batches()):
+        time.sleep(0.02)  # the reader has all the time it wants to run ahead
+        assert len(produced) <= i + 2, (i, produced)

@@ -35,11 +35,13 @@ log = get_logger(__name__)
 def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, parties,
                   mask_nik: bool = False, previous_run_id: str | None = None, *,
                   row_limit: int = EXCEL_MAX_ROWS, html_record_limit: int = 2_500,
-                  pdf: bool = True) -> dict[str, list[Path]]:
+                  pdf: bool = True, party_xlsx: bool = True) -> dict[str, list[Path]]:
     """Write every party's report and the KPU overview; `parties` is a PartyMap (`.parties`).
 
     row_limit: rows per XLSX sheet, header included (Excel's maximum by default; tests lower it).
     html_record_limit: records per category embedded in laporan.html (the XLSX has them all).
+    party_xlsx=False: leave the parties' laporan.xlsx out (an unchanged rerun copies the previous
+    run's, which lists the same rows); their pages read their sample records directly.
     """
     out_dir = Path(out_dir)
     catalogue = load_catalogue()
@@ -49,7 +51,7 @@ def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, par
     for party in parties.parties:
         started = time.perf_counter()
         written[party.code] = write_party_report(target, run_id, party, summary, out_dir, catalogue,
-                                                 places, options, previous_run_id)
+                                                 places, options, previous_run_id, xlsx=party_xlsx)
         log.info("party report written", party=party.code, files=len(written[party.code]),
                  seconds=round(time.perf_counter() - started, 2))
     written["_kpu"] = write_kpu_report(target, run_id, summary, parties, out_dir, catalogue,

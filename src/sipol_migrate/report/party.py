@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -153,7 +154,7 @@ def _write_members(book, target, run_id: str, data: PartyData, category: str, pl
         values, kab = _member_values(record, places, catalogue, options.mask_nik)
         sheet.add(values)
         if len(sample) < options.html_record_limit:
-            sample.append([category, kab, *values[:3], *values[4:7], values[8]])
+            sample.append(_member_sample(category, values, kab))
     sheet.close()
     data.sheets.extend(sheet.sheets)
 
@@ -163,16 +164,42 @@ def _write_structure(book, target, run_id: str, data: PartyData, places: PlaceBo
     describe = describer(target, run_id, data.code, places)
     sheet = SheetStream(book, STRUCTURE_SHEET, STRUCTURE_COLUMNS, options.row_limit)
     sample = data.samples["structure"]
-    for entity, legacy_id, code, status, detail in q.structure_rows(target, run_id, data.code):
-        text = catalogue.get(code)
-        values = [entity, int(legacy_id), describe(entity, legacy_id, detail), code, status,
-                  text.judul, party_detail(code, detail), text.tindakan]
+    for row in q.structure_rows(target, run_id, data.code):
+        values = _structure_values(row, describe, catalogue)
         sheet.add(values)
         if len(sample) < options.html_record_limit:
             sample.append(values[:7])
     sheet.close()
     data.structure_total = sheet.rows
     data.sheets.extend(sheet.sheets)
+
+
+def _member_sample(category: str, values: list, kab: str) -> list:
+    return [category, kab, *values[:3], *values[4:7], values[8]]
+
+
+def _structure_values(row: tuple, describe, catalogue: Catalogue) -> list:
+    entity, legacy_id, code, status, detail = row
+    text = catalogue.get(code)
+    return [entity, int(legacy_id), describe(entity, legacy_id, detail), code, status,
+            text.judul, party_detail(code, detail), text.tindakan]
+
+
+def read_samples(target, run_id: str, data: PartyData, places: PlaceBook, catalogue: Catalogue,
+                 options: Options) -> None:
+    """The page's sample records without writing the XLSX (the first rows its sheets would hold)."""
+    for category in (q.BMS, q.TMS, q.MERGED, q.NOTE):
+        records = q.record_rows(target, run_id, data.code, category)
+        for record in islice(records, options.html_record_limit):
+            values, kab = _member_values(record, places, catalogue, options.mask_nik)
+            data.samples[category].append(_member_sample(category, values, kab))
+        records.close()
+    describe = describer(target, run_id, data.code, places)
+    rows = q.structure_rows(target, run_id, data.code)
+    data.samples["structure"] = [_structure_values(row, describe, catalogue)[:7]
+                                 for row in islice(rows, options.html_record_limit)]
+    rows.close()
+    data.structure_total = q.structure_count(target, run_id, data.code)
 
 
 def write_xlsx(path: Path, target: Engine, run_id: str, data: PartyData, places: PlaceBook,
@@ -216,11 +243,15 @@ def write_html(path: Path, run_id: str, summary: dict, data: PartyData, catalogu
 
 def write_party_report(target: Engine, run_id: str, party, summary: dict, out_dir: Path,
                        catalogue: Catalogue, places: PlaceBook, options: Options,
-                       previous_run_id: str | None = None) -> list[Path]:
+                       previous_run_id: str | None = None, xlsx: bool = True) -> list[Path]:
     folder = out_dir / party.code
     data = gather(target, run_id, party, summary, catalogue, places, previous_run_id)
-    paths = [write_xlsx(folder / "laporan.xlsx", target, run_id, data, places, catalogue, options),
-             write_html(folder / "laporan.html", run_id, summary, data, catalogue, options)]
+    paths = []
+    if xlsx:
+        paths.append(write_xlsx(folder / "laporan.xlsx", target, run_id, data, places, catalogue, options))
+    else:
+        read_samples(target, run_id, data, places, catalogue, options)
+    paths.append(write_html(folder / "laporan.html", run_id, summary, data, catalogue, options))
     if options.pdf:
         from .pdf import write_summary_pdf
 

@@ -45,7 +45,7 @@ class RecordRow:
 
 def stream(target: Engine, query) -> Iterator:
     with target.connect() as conn:
-        yield from conn.execution_options(stream_results=True, yield_per=STREAM_BATCH).execute(query)
+        yield from conn.execute(query, execution_options={"stream_results": True, "yield_per": STREAM_BATCH})
 
 
 def _party_filter(run_id: str, party_code: str) -> tuple:
@@ -136,6 +136,14 @@ def structure_rows(target: Engine, run_id: str, party_code: str) -> Iterator[tup
              .where(*_party_filter(run_id, party_code), f.c.entity.in_(STRUCTURE_ENTITIES))
              .order_by(f.c.entity, f.c.legacy_id, f.c.code))
     yield from stream(target, query)
+
+
+def structure_count(target: Engine, run_id: str, party_code: str) -> int:
+    """Rows of `structure_rows` (the length of the XLSX structure sheet)."""
+    f = finding
+    query = select(func.count()).where(*_party_filter(run_id, party_code), f.c.entity.in_(STRUCTURE_ENTITIES))
+    with target.connect() as conn:
+        return int(conn.execute(query).scalar())
 
 
 def _finding_keys(run_id: str, party_code: str | None):
