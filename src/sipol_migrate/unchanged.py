@@ -139,7 +139,9 @@ def find_base(target: Engine, fingerprint: str, source_digest: dict | None) -> B
         stats = json.loads(row.stats)
         base = stats.get("base")
         reason = None
-        if base is None or row.fingerprint != fingerprint:
+        if base is None:
+            reason = "it recorded no checksums"
+        elif row.fingerprint != fingerprint:
             reason = "settings, mappings or version differ"
         elif base["source"] != source_digest:
             changed = sorted(k for k in source_digest if base["source"].get(k) != source_digest[k])
