@@ -103,6 +103,19 @@ def check_reachable(engine: Engine, role: str) -> None:
         ) from None
 
 
+def rows_digest(conn, table) -> tuple[int, str]:
+    """(rows, sha256) over every row of `table` in key order, hashed here (for small databases:
+    the SQLite demo source and target; see extract.source_digest, unchanged.live_state)."""
+    from sqlalchemy import select
+
+    order = list(table.primary_key.columns) or ([table.c.id] if "id" in table.c else list(table.c))
+    digest, count = hashlib.sha256(), 0
+    for row in conn.execute(select(table).order_by(*order), execution_options={"yield_per": 10_000}):
+        digest.update(repr(tuple(row)).encode())
+        count += 1
+    return count, digest.hexdigest()
+
+
 def is_postgres(engine: Engine) -> bool:
     return engine.dialect.name == "postgresql"
 

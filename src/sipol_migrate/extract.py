@@ -94,17 +94,8 @@ def source_digest(engine: Engine) -> dict[str, str] | None:
             return None
         return {name: str(digest[name]) for name in names}
     if engine.dialect.name == "sqlite":
-        import hashlib
+        from .db import rows_digest
 
-        result = {}
         with engine.connect() as conn:
-            for name in names:
-                table = LEGACY_TABLES[name]
-                order = [table.c.id] if "id" in table.c else list(table.c)
-                digest = hashlib.sha256()
-                rows = conn.execute(select(table).order_by(*order), execution_options={"yield_per": 10_000})
-                for row in rows:
-                    digest.update(repr(tuple(row)).encode())
-                result[name] = digest.hexdigest()
-        return result
+            return {name: rows_digest(conn, LEGACY_TABLES[name])[1] for name in names}
     return None

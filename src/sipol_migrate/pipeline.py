@@ -93,15 +93,11 @@ class Inputs:
         self.__dict__.update(state)
 
 
-def _file_digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _fingerprint(settings: Settings, kind: str) -> str:
     parts = {
         "kind": kind, "source": redact_url(settings.source_url), "rules": settings.rule_settings(),
-        "party_map": _file_digest(settings.party_map), "regions": _file_digest(settings.regions_path),
-        "codes": _file_digest(settings.codes_file), "columns": _file_digest(settings.columns_file),
+        "party_map": unchanged.file_sha256(settings.party_map), "regions": unchanged.file_sha256(settings.regions_path),
+        "codes": unchanged.file_sha256(settings.codes_file), "columns": unchanged.file_sha256(settings.columns_file),
         "mask_nik": settings.mask_nik, "version": __version__,
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()

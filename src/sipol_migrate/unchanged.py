@@ -33,10 +33,12 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, insert, inspect, literal, select, text, update
 
 from . import load
+from .db import rows_digest
 from .log import get_logger
+from .publish import clear_staging
 from .schema import (
-    STAGING_TABLES, finding, member, member_document, member_holding, member_row_finding, migration_run,
-    officer, party, region, run_checkpoint, unit,
+    finding, member, member_document, member_holding, member_row_finding, migration_run, officer, party,
+    region, unit,
 )
 
 log = get_logger(__name__)
@@ -66,7 +68,7 @@ class Base:
     summary: dict  # the parts of its summary.json a rerun repeats (_SUMMARY_KEYS)
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while chunk := handle.read(1 << 20):
@@ -80,14 +82,14 @@ def manifest(folder: Path) -> dict[str, list]:
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder).as_posix()
         if reusable(relative):
-            files[relative] = [path.stat().st_size, _sha256(path)]
+            files[relative] = [path.stat().st_size, file_sha256(path)]
     return files
 
 
 def _outputs_intact(out_dir: Path, files: dict[str, list]) -> bool:
     for relative, (size, sha) in files.items():
         path = out_dir / relative
-        if not path.is_file() or path.stat().st_size != size or _sha256(path) != sha:
+        if not path.is_file() or path.stat().st_size != size or file_sha256(path) != sha:
             return False
     return True
 
@@ -99,12 +101,7 @@ def _checksum(conn: Connection, table) -> list:
             f"SELECT count(*), coalesce(sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint::numeric), 0) "
             f"FROM {table.name} t")).one()
         return [int(row[0]), str(row[1])]
-    digest, count = hashlib.sha256(), 0
-    order = list(table.primary_key.columns) or list(table.c)
-    for values in conn.execute(select(table).order_by(*order), execution_options={"yield_per": 10_000}):
-        digest.update(repr(tuple(values)).encode())
-        count += 1
-    return [count, digest.hexdigest()]
+    return list(rows_digest(conn, table))
 
 
 def live_state(conn: Connection) -> dict[str, list]:
@@ -181,7 +178,6 @@ def publish(target: Engine, run_id: str, base: Base, stats: dict, before_commit)
         conn.execute(update(migration_run).where(migration_run.c.run_id == run_id).values(
             state="published", finished_at=datetime.now(timezone.utc).replace(tzinfo=None),
             ledger=base.ledger, stats=json.dumps(stats)))
-        for table in (*STAGING_TABLES, run_checkpoint):
-            conn.execute(table.delete().where(table.c.run_id == run_id))
+        clear_staging(conn, run_id)  # the run's stg_region rows (none when opened for this path)
         load.refresh_statistics(conn, [finding])
         before_commit(conn)
