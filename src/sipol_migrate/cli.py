@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from . import log
+from . import log, memory
 from .errors import SipolError
 from .settings import Settings
 
@@ -118,6 +118,8 @@ def execute_run(settings: Settings) -> dict:
     inputs = pipeline.check_inputs(settings)  # fails fast, before Prefect starts
     inputs.source.dispose()
     inputs.target.dispose()
+    del inputs  # the flow checks again with its own; this one would stay alive through the run
+    memory.release()
     os.environ["SIPOL_SOURCE_URL"] = settings.source()
     os.environ["SIPOL_TARGET_URL"] = settings.target()
     from .flow import migration_flow_for
@@ -145,7 +147,7 @@ def run(
     full: bool = typer.Option(False, help="Read every legacy row, not only those changed since the last run."),
     recompute: bool = typer.Option(False, help="Recompute even when nothing changed since the last run "
                                                "(otherwise that run's result is published again)."),
-    batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 10000]."),
+    batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 25000 staged as columns, 10000 per row]."),
     workers: Optional[int] = typer.Option(None, help="Parallel partitions [default: 2]."),
     task_runner: Optional[str] = typer.Option(None, help="threads (default) or dask."),
     dask_address: Optional[str] = typer.Option(None, help="Address of a running Dask scheduler."),

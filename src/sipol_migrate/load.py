@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 
 from psycopg2.extensions import encodings
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import Connection, Engine, Table, insert
 
 from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, line_encoder  # noqa: F401
 
@@ -48,6 +48,16 @@ def bulk_session(conn: Connection, work_mem: str = "256MB") -> None:
     disk). Server memory, per sort or hash node; not the pipeline's own."""
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{work_mem}'")
+
+
+def drop_indexes(engine: Engine, tables: list[Table], names: tuple[str, ...]) -> None:
+    """PostgreSQL: drop these indexes of `tables` where they exist (schema.STAGING_BULK_INDEXES)."""
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            for table in tables:
+                for index in table.indexes:
+                    if index.name in names:
+                        conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{index.name}"')
 
 
 def refresh_statistics(conn: Connection, tables: list[Table]) -> None:

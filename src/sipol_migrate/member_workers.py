@@ -1,9 +1,12 @@
 """Staging in worker processes, so both cores work on the member phase.
 
-Mapping and rules are pure Python: threads share one core under the GIL. The thread task
-runner's partition tasks therefore hand their work to a persistent pool of worker processes
-(`ProcessPoolExecutor`, started with `spawn`: no fork of a threaded process), one per
-`Settings.workers`. Each worker builds its engines from the settings and receives the rule
+The per-row mapping and rules are pure Python: threads share one core under the GIL. The
+thread task runner's partition tasks therefore share the work between this process and a
+persistent pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor`, started with
+`spawn`: no fork of a threaded process): one job at a time runs here, in the task's thread, the
+others go to the pool. A worker costs about 250 MB before its first row (imports, the rule
+context, polars' buffers); this process has all that already, so it takes a share instead of
+idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from the settings and receives the rule
 context once (the pool's initializer); a job is one member partition or one upload kind,
 staged by exactly the function the inline path calls (`stage.stage_member_partition`,
 `stage.stage_uploads`), so batches, checkpoints and resume are the same: each batch and its
@@ -19,12 +22,14 @@ worker processes), no fault injection (the kill tests exit the CLI process itsel
 from __future__ import annotations
 
 import multiprocessing
+import os
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 from sqlalchemy import func, select
 
+from . import memory
 from .db import is_postgres, make_engine
 from .picklable import dump_clause, load_clause
 from .schema import run_checkpoint
@@ -32,6 +37,7 @@ from .stage import FaultPlan, Partition, StageResult
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+_here = threading.Semaphore(1)  # one job at a time runs in this process instead of a worker
 
 # --- in the worker process --------------------------------------------------------------------
 
@@ -39,19 +45,20 @@ _worker: dict = {}
 
 
 def _init_worker(source_url: str, target_url: str, ctx) -> None:
+    memory.limit_arenas()
     _worker["source"] = make_engine(source_url, pool_size=1, role="source")
     _worker["target"] = make_engine(target_url, pool_size=1, role="target")
     _worker["ctx"] = ctx
 
 
-def _stage_members(run_id: str, partition: Partition, batch_size: int) -> StageResult:
+def _stage_members(run_id: str, partition: Partition, batch_size: int | None) -> StageResult:
     from .stage import stage_member_partition
 
     return stage_member_partition(_worker["source"], _worker["target"], run_id, partition,
                                   _worker["ctx"], batch_size, FaultPlan())
 
 
-def _stage_uploads(run_id: str, kind: str, batch_size: int, changed) -> StageResult:
+def _stage_uploads(run_id: str, kind: str, batch_size: int | None, changed) -> StageResult:
     from .stage import stage_uploads
 
     return stage_uploads(_worker["source"], _worker["target"], run_id, kind, batch_size,
@@ -92,8 +99,11 @@ def _get_pool() -> ProcessPoolExecutor:
             _pool = None
         if _pool is None:
             settings = _state["settings"]
+            # polars' jemalloc in the workers: give freed pages back at once (memory.py)
+            os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
             _pool = ProcessPoolExecutor(
-                max_workers=settings.workers, mp_context=multiprocessing.get_context("spawn"),
+                max_workers=settings.workers - 1,  # the parent stages too: one process fewer (memory)
+                mp_context=multiprocessing.get_context("spawn"),
                 initializer=_init_worker, initargs=(settings.source(), settings.target(), _state["ctx"]))
         return _pool
 
@@ -145,12 +155,28 @@ def _wait(future: Future, target, run_id: str, phase: str, key: str, label: str)
 
 
 def stage_partition(inputs, run_id: str, partition: Partition) -> StageResult:
+    from .stage import stage_member_partition
+
+    if _here.acquire(blocking=False):  # this process's own share of the work
+        try:
+            return stage_member_partition(inputs.source, inputs.target, run_id, partition, _state["ctx"],
+                                          inputs.settings.batch_size, FaultPlan())
+        finally:
+            _here.release()
     future = _submit(_stage_members, run_id, partition, inputs.settings.batch_size)
     return _wait(future, inputs.target, run_id, "member", partition.key,
                  partition.party_code or f"partai {partition.key}")
 
 
 def stage_upload_kind(inputs, run_id: str, kind: str) -> StageResult:
-    future = _submit(_stage_uploads, run_id, kind, inputs.settings.batch_size,
-                     dump_clause(inputs.upload_filters.get(kind)))
+    from .stage import stage_uploads
+
+    changed = inputs.upload_filters.get(kind)
+    if _here.acquire(blocking=False):
+        try:
+            return stage_uploads(inputs.source, inputs.target, run_id, kind, inputs.settings.batch_size,
+                                 FaultPlan(), changed)
+        finally:
+            _here.release()
+    future = _submit(_stage_uploads, run_id, kind, inputs.settings.batch_size, dump_clause(changed))
     return _wait(future, inputs.target, run_id, "upload", kind, kind)

@@ -36,7 +36,7 @@ from . import quality as _quality  # noqa: F401  (registers quality_result on th
 from .schema import create_schema, migration_run, run_checkpoint, stg_region
 from .settings import Settings, redact_url
 from .stage import (
-    SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, UPLOAD_TABLES, FaultPlan, Partition, StageResult,
+    ROW_BATCH, SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, UPLOAD_TABLES, FaultPlan, Partition, StageResult,
     stage_member_partition, stage_uploads,
 )
 
@@ -270,7 +270,7 @@ def complete_staging(inputs: Inputs, run_id: str, ctx: MemberRuleContext) -> dic
         entry = staged.get(partai_id, {"rows": 0, "id_sum": 0})
         if (entry["rows"], entry["id_sum"]) != inputs.source_counts.get(partai_id, (0, 0)):
             gone = incremental.drop_deleted_outright(inputs.source, inputs.target, run_id, partai_id,
-                                                     inputs.settings.batch_size)
+                                                     inputs.settings.batch_size or ROW_BATCH)
             if gone:
                 stats["deleted_outright"][str(partai_id)] = gone
     with inputs.target.begin() as conn:

@@ -132,6 +132,10 @@ class RegionBook:
         """`PP.KK.CC` (or its six digits) is a kecamatan of the 2017 or the 2022 reference."""
         return code.replace(".", "") in self._district_digits
 
+    def kecamatan_digits(self) -> frozenset[str]:
+        """Every kecamatan of either reference as six digits (the NIK rule's digits 1-6)."""
+        return frozenset(self._district_digits)
+
     def has_kecamatan_digits(self, digits: str) -> bool:
         """The hot-path form for NIK digits 1-6: no dots, no copy."""
         return digits in self._district_digits
@@ -175,6 +179,11 @@ class RegionBook:
             if len(self._domiciles) < DOMICILE_MEMO_LIMIT:
                 self._domiciles[code] = found  # type: ignore[index]
             return found
+
+    def domiciles(self) -> list[tuple[str, str | None]]:
+        """Every valid domicile code with its translation (None: retired): `domicile` as a table."""
+        return [(code, self.translate(code)) for code, level in self._level17.items()
+                if level in (DISTRICT, VILLAGE)]
 
     def in_2022(self, code: str | None) -> bool:
         return code is not None and code in self._level22

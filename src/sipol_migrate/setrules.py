@@ -6,18 +6,23 @@ Order matters and follows the precedence of FINDINGS.md:
 2. DOC_KTP_MISSING / DOC_KTA_MISSING on kept rows;
 3. NIK_DUPLICATE_ACROSS_PARTIES on kept, non-TMS rows whose valid NIK is in 2+ parties;
 4. the outcome of every kept row: TMS, else BMS (row or set BMS finding), else MS.
-The phase is idempotent: it first clears what an earlier attempt of the same run decided.
+
+Staging already wrote each kept row's outcome as its row rules decide it (`row_status`), so
+only the rows a set rule changes are written here: the extra copies (MERGED) and the MS rows
+with a set BMS finding (BMS). Rewriting every staged row (millions) was most of this phase.
+The phase is idempotent: it first puts back what an earlier attempt of the same run changed
+(rows copied from the live tables come with no outcome and get theirs the same way).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, Engine, and_, case, cast, delete, exists, func, insert, literal, select, Text, update
+from sqlalchemy import Connection, Engine, Text, and_, cast, delete, exists, func, insert, literal, or_, select, update
 
 from . import load
 from .model import ANGGOTA
 from .schema import stg_finding, stg_member, stg_upload
 
-KEPT = stg_member.c.outcome.is_(None)  # while the phase runs, "kept" rows have no outcome yet
+KEPT = stg_member.c.outcome.in_(("MS", "BMS", "TMS"))  # neither SKIPPED nor MERGED
 
 
 def _finding_select(run_id: str, code: str, status: str, field: str | None, detail, where):
@@ -38,20 +43,28 @@ def _insert_findings(conn: Connection, query) -> None:
 
 def reset(conn: Connection, run_id: str) -> None:
     conn.execute(delete(stg_finding).where(stg_finding.c.run_id == run_id, stg_finding.c.origin == "set"))
-    conn.execute(update(stg_member).where(stg_member.c.run_id == run_id,
-                                          stg_member.c.outcome != "SKIPPED")
-                 .values(outcome=None, kept_id=None))
+    m = stg_member
+    conn.execute(update(m).where(
+        m.c.run_id == run_id, or_(m.c.outcome.is_(None), m.c.outcome != "SKIPPED"),
+        or_(m.c.outcome.is_distinct_from(m.c.row_status), m.c.kept_id.is_not(None)),
+    ).values(outcome=m.c.row_status, kept_id=None))
 
 
 def mark_duplicates_in_party(conn: Connection, run_id: str) -> None:
     m = stg_member
     order = (m.c.legacy_updated_at.desc().nulls_last(), m.c.legacy_id.desc())
     window = {"partition_by": (m.c.party_code, m.c.nik), "order_by": order}
+    candidate = and_(m.c.run_id == run_id, KEPT, m.c.nik_valid.is_(True))
+    # Rank only the copies: a hash aggregate finds the repeated NIKs, so the sort the window
+    # needs is over thousands of rows, not millions.
+    repeated = (select(m.c.party_code, m.c.nik).where(candidate).group_by(m.c.party_code, m.c.nik)
+                .having(func.count() > 1).subquery("repeated"))
     ranked = select(
         m.c.legacy_id,
         func.row_number().over(**window).label("rn"),
         func.first_value(m.c.legacy_id).over(**window).label("kept"),
-    ).where(m.c.run_id == run_id, KEPT, m.c.nik_valid.is_(True)).subquery("ranked")
+    ).select_from(m.join(repeated, and_(m.c.party_code == repeated.c.party_code, m.c.nik == repeated.c.nik))
+                  ).where(candidate).subquery("ranked")
     conn.execute(
         update(m).where(m.c.run_id == run_id, m.c.legacy_id == ranked.c.legacy_id, ranked.c.rn > 1)
         .values(outcome="MERGED", kept_id=ranked.c.kept))
@@ -73,18 +86,18 @@ def mark_duplicates_across_parties(conn: Connection, run_id: str) -> None:
     eligible = and_(m.c.run_id == run_id, KEPT, m.c.nik_valid.is_(True), m.c.row_status != "TMS",
                     m.c.party_code.is_not(None))
     shared = (select(m.c.nik).where(eligible).group_by(m.c.nik)
-              .having(func.count(func.distinct(m.c.party_code)) > 1))
+              .having(func.min(m.c.party_code) != func.max(m.c.party_code)))  # 2+ parties, hashed
     _insert_findings(conn, _finding_select(run_id, "NIK_DUPLICATE_ACROSS_PARTIES", "BMS", "nik",
                                            literal(None, Text), and_(eligible, m.c.nik.in_(shared))))
 
 
 def decide_outcomes(conn: Connection, run_id: str) -> None:
+    """TMS and BMS rows keep the outcome of their row rules; an MS row with a set BMS finding
+    becomes BMS."""
     m, f = stg_member, stg_finding
     set_bms = exists().where(f.c.run_id == run_id, f.c.entity == ANGGOTA, f.c.origin == "set",
                              f.c.status == "BMS", f.c.legacy_id == m.c.legacy_id)
-    outcome = case((m.c.row_status == "TMS", "TMS"),
-                   ((m.c.row_status == "BMS") | set_bms, "BMS"), else_="MS")
-    conn.execute(update(m).where(m.c.run_id == run_id, KEPT).values(outcome=outcome))
+    conn.execute(update(m).where(m.c.run_id == run_id, m.c.outcome == "MS", set_bms).values(outcome="BMS"))
 
 
 def apply_member_set_rules(target: Engine, run_id: str) -> None:

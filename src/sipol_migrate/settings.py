@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     province_basis: list[str] | None = None  # None: the provinces of the 2017 reference
 
     # Engine.
-    batch_size: int = Field(10_000, ge=100)  # a worker holds about two batches (memory)
+    batch_size: int | None = Field(None, ge=100)  # None: ROW_BATCH or COLUMN_BATCH (stage.py)
     workers: int = Field(2, ge=1, le=64)
     stage_processes: bool = True  # PostgreSQL target, thread runner: partitions in worker processes
     full: bool = False

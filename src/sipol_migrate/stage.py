@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, func, select
 
-from . import extract, load
+from . import columnar, extract, load
 from .legacy import t_anggota, t_upload_kta, t_upload_ktp
 from .log import get_logger
 from .model import ANGGOTA
-from .normalize import map_member, parse_datetime
+from .normalize import MEMBER_COLUMNS, map_member, parse_datetime
 from .prefetch import prefetched
 from .rules.member import MemberRuleContext, member_findings, nik_is_valid, row_status, translated_region
 from .schema import run_checkpoint, stg_finding, stg_member, stg_upload
@@ -33,6 +33,11 @@ _progress_hook: Callable[[str, int], None] | None = None
 def set_progress_hook(hook: Callable[[str, int], None] | None) -> None:
     global _progress_hook
     _progress_hook = hook
+
+# Rows per staged batch unless --batch-size says otherwise. A worker holds about two batches: as
+# dicts (the per-row path) 10,000 rows are ~30 MB; as columns 25,000 are about as much, and
+# fewer, larger batches cut polars' per-batch overhead by a third.
+ROW_BATCH, COLUMN_BATCH = 10_000, 25_000
 
 SKIPPED_ORPHAN = "SKIPPED_ORPHAN"
 SKIPPED_PARTY_UNMAPPED = "SKIPPED_PARTY_UNMAPPED"
@@ -149,6 +154,7 @@ def transform_members(run_id: str, raws: list[dict], partition: Partition,
 
 
 def _staged_member(run_id, rec, party_code, region_code, found) -> dict:
+    status = row_status(found)  # the outcome until the set rules say more (setrules.py)
     return {
         "run_id": run_id, "legacy_id": rec.legacy_id, "party_code": party_code,
         "partai_id": rec.partai_id, "nik": rec.nik, "name": rec.name,
@@ -158,7 +164,7 @@ def _staged_member(run_id, rec, party_code, region_code, found) -> dict:
         "kta_number": rec.kta_number, "unit_legacy_id": rec.unit_legacy_id,
         "name_repaired": rec.name_repaired, "nik_scientific": rec.nik_scientific,
         "legacy_updated_at": rec.updated_at, "is_deleted": False,
-        "nik_valid": nik_is_valid(found), "row_status": row_status(found), "outcome": None,
+        "nik_valid": nik_is_valid(found), "row_status": status, "outcome": status,
         "kept_id": None, "origin": "legacy",
     }
 
@@ -174,8 +180,11 @@ def last_checkpoint(target: Engine, run_id: str, phase: str, key: str) -> tuple[
 
 
 def _commit_batch(target: Engine, run_id: str, phase: str, key: str, batch_no: int,
-                  last_id: int, writes: list[tuple], faults: FaultPlan) -> None:
+                  last_id: int, writes: list[tuple], faults: FaultPlan, count: int | None = None) -> None:
     """A batch's staged rows and its checkpoint commit together, or not at all.
+
+    `writes` holds (table, rows) pairs, rows a list of dicts or a polars frame (columnar.py);
+    the checkpoint counts `count` rows, by default those of the first pair.
 
     PostgreSQL: the commit does not wait for the WAL flush (synchronous_commit off for this
     transaction only). A server crash can then lose the last batches committed — each with its
@@ -185,16 +194,19 @@ def _commit_batch(target: Engine, run_id: str, phase: str, key: str, batch_no: i
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         for table, rows in writes:
-            load.write_rows(conn, table, rows)
+            if isinstance(rows, list):
+                load.write_rows(conn, table, rows)
+            elif rows is not None:
+                columnar.copy_frame(conn, table, rows)
         conn.execute(run_checkpoint.insert().values(
             run_id=run_id, phase=phase, partition_key=key, batch_no=batch_no, last_id=last_id,
-            rows=len(writes[0][1])))
+            rows=len(writes[0][1]) if count is None else count))
         faults.batch_loading()
     faults.batch_committed()
 
 
 def stage_member_partition(source: Engine, target: Engine, run_id: str, partition: Partition,
-                           ctx: MemberRuleContext, batch_size: int, faults: FaultPlan) -> StageResult:
+                           ctx: MemberRuleContext, batch_size: int | None, faults: FaultPlan) -> StageResult:
     result = StageResult(partition=partition.key)
     started = time.perf_counter()
     after_id, result.batches_skipped = last_checkpoint(target, run_id, "member", partition.key)
@@ -203,16 +215,28 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
     where = t_anggota.c.partai_id == partition.partai_id
     if partition.changed is not None:
         where = and_(where, partition.changed)
-    for raws in prefetched(extract.iter_batches(source, t_anggota, batch_size=batch_size, after_id=after_id,
-                                                where=where, columns=columns)):  # next batch read meanwhile
-        rows, findings = transform_members(run_id, raws, partition, ctx)
+    as_columns = columnar.usable(source, target, partition.changed, partition.skip_code)
+    batch_size = batch_size or (COLUMN_BATCH if as_columns else ROW_BATCH)
+    if as_columns:
+        batches = columnar.read_batches(source, "t_anggota", MEMBER_COLUMNS, batch_size, after_id, partition.partai_id)
+    else:
+        batches = extract.iter_batches(source, t_anggota, batch_size=batch_size, after_id=after_id,
+                                       where=where, columns=columns)
+    for batch in prefetched(batches):  # the next batch is read meanwhile
+        if as_columns:
+            staged, found, rows, findings = columnar.transform(run_id, batch, partition, ctx)
+            writes = [(stg_member, rows), (stg_finding, findings), (stg_member, staged), (stg_finding, found)]
+            count, last_id = batch.height, int(batch["id"].max())
+        else:
+            rows, findings = transform_members(run_id, batch, partition, ctx)
+            writes = [(stg_member, rows), (stg_finding, findings)]
+            count, last_id = len(rows), rows[-1]["legacy_id"]
         batch_no += 1
-        _commit_batch(target, run_id, "member", partition.key, batch_no, rows[-1]["legacy_id"],
-                      [(stg_member, rows), (stg_finding, findings)], faults)
-        result.rows_read += len(rows)
+        _commit_batch(target, run_id, "member", partition.key, batch_no, last_id, writes, faults, count)
+        result.rows_read += count
         result.batches_done += 1
         if _progress_hook:
-            _progress_hook(partition.party_code or f"partai {partition.key}", len(rows))
+            _progress_hook(partition.party_code or f"partai {partition.key}", count)
     result.seconds = time.perf_counter() - started
     result.finished_at = time.time()
     return result
@@ -227,20 +251,28 @@ def _staged_upload(run_id: str, kind: str, raw: dict) -> dict:
 UPLOAD_TABLES = {"ktp": t_upload_ktp, "kta": t_upload_kta}
 
 
-def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_size: int,
+def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_size: int | None,
                   faults: FaultPlan, changed=None) -> StageResult:
     table = UPLOAD_TABLES[kind]
     result = StageResult(partition=kind)
     started = time.perf_counter()
     after_id, result.batches_skipped = last_checkpoint(target, run_id, "upload", kind)
     batch_no = result.batches_skipped
-    for raws in prefetched(extract.iter_batches(source, table, batch_size=batch_size, after_id=after_id,
-                                                where=changed)):
-        rows = [_staged_upload(run_id, kind, raw) for raw in raws]
+    as_columns = columnar.usable(source, target, changed)
+    batch_size = batch_size or (COLUMN_BATCH if as_columns else ROW_BATCH)
+    if as_columns:
+        batches = columnar.read_batches(source, table.name, columnar.UPLOAD_COLUMNS, batch_size, after_id)
+    else:
+        batches = extract.iter_batches(source, table, batch_size=batch_size, after_id=after_id, where=changed)
+    for batch in prefetched(batches):
+        if as_columns:
+            rows, count, last_id = columnar.transform_uploads(run_id, kind, batch), batch.height, int(batch["id"].max())
+        else:
+            rows = [_staged_upload(run_id, kind, raw) for raw in batch]
+            count, last_id = len(rows), rows[-1]["legacy_id"]
         batch_no += 1
-        _commit_batch(target, run_id, "upload", kind, batch_no, rows[-1]["legacy_id"],
-                      [(stg_upload, rows)], faults)
-        result.rows_read += len(rows)
+        _commit_batch(target, run_id, "upload", kind, batch_no, last_id, [(stg_upload, rows)], faults, count)
+        result.rows_read += count
         result.batches_done += 1
     result.seconds = time.perf_counter() - started
     result.finished_at = time.time()

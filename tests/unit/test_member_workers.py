@@ -98,3 +98,50 @@ def test_prefetch_reads_at_most_one_batch_ahead():
     for i in prefetched(batches()):
         time.sleep(0.02)  # the reader has all the time it wants to run ahead
         assert len(produced) <= i + 2, (i, produced)
+
+
+def test_one_job_runs_in_this_process_the_others_in_the_pool(monkeypatch):
+    started, release = threading.Event(), threading.Event()
+
+    def here(*_args):  # stands in for stage.stage_member_partition in this process
+        started.set()
+        release.wait(5)
+        return "here"
+
+    submitted = []
+
+    def submit(_fn, *args):
+        submitted.append(args[1].key)
+        future: Future = Future()
+        future.set_result("pool")
+        return future
+
+    monkeypatch.setattr(stage, "stage_member_partition", here)
+    monkeypatch.setattr(member_workers, "_submit", submit)
+    monkeypatch.setattr(member_workers, "_wait", lambda future, *_args: future.result())
+    monkeypatch.setitem(member_workers._state, "ctx", None)
+    inputs = SimpleNamespace(settings=Settings(), source=None, target=None)
+    results = {}
+    first = threading.Thread(target=lambda: results.update(
+        first=member_workers.stage_partition(inputs, "r1", Partition(1, "PKB", None))))
+    first.start()
+    assert started.wait(5)
+    assert member_workers.stage_partition(inputs, "r1", Partition(2, "PDIP", None)) == "pool"
+    release.set()
+    first.join()
+    assert results["first"] == "here" and submitted == ["2"]
+
+
+def test_the_pool_has_one_process_fewer_than_workers_and_spawns_them(monkeypatch):
+    made = {}
+
+    class Recorder:
+        def __init__(self, **kwargs):
+            made.update(kwargs)
+
+    monkeypatch.setattr(member_workers, "_pool", None)
+    monkeypatch.setattr(member_workers, "ProcessPoolExecutor", Recorder)
+    settings = Settings(workers=3, source_url="mysql+pymysql://u@h/db", target_url="postgresql://u@h/db")
+    monkeypatch.setattr(member_workers, "_state", {"settings": settings, "ctx": None})
+    member_workers._get_pool()
+    assert made["max_workers"] == 2 and made["mp_context"].get_start_method() == "spawn"

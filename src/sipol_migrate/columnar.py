@@ -1,0 +1,371 @@
+"""Member staging as columns: a batch of t_anggota mapped and checked at once (polars).
+
+The per-row path (`stage.transform_members`: `normalize.map_member` + `rules.member_findings`)
+costs about 40 µs of Python per member, which alone is more than the whole copy budget of the
+member phase on two cores. This module stages the same rows with the same findings, batch by
+batch, without a Python object per row:
+
+- Rows whose text is not plain ASCII (double-encoded UTF-8 and other repairs, non-breaking
+  spaces, NUL) and soft-deleted rows go through the per-row path itself: the repair rules stay in
+  one place, and these rows are a few per cent.
+- Columns with few distinct values in a batch (gender, marital status, occupation, region code,
+  birth date, updated_at) are normalised and judged by the per-row functions themselves, once
+  per distinct value.
+- Everything else (NIK, names, addresses, KK, KTA, every row rule) is a polars expression written
+  from FINDINGS.md like its per-row twin; `tests/integration/test_columnar.py` holds the two
+  paths to identical staged rows and findings on planted data and hand-made edge cases.
+
+Reads come from connectorx (Rust: the GIL is released, so the prefetching reader really
+overlaps the work), dates cast to text by MariaDB (zero dates would not convert); writes are one
+COPY in CSV per table. Used for whole partitions of a MariaDB source into PostgreSQL when polars
+and connectorx are installed (`usable`); otherwise, and for incremental reads, the per-row path
+runs as before.
+"""
+
+from __future__ import annotations
+
+import io
+from functools import lru_cache
+
+from sqlalchemy import Engine, String, cast, select
+from sqlalchemy.dialects import mysql
+
+from . import memory
+from .legacy import LEGACY_TABLES
+from .model import ANGGOTA, EVER_MARRIED, FEMALE, KABKOTA
+from .normalize import DATE_FLOOR, MEMBER_COLUMNS, normalize_gender, normalize_marital, parse_date, \
+    parse_datetime
+from .rules import STATUS_OF, nik_birth
+from .rules.member import MINIMUM_AGE, MemberRuleContext
+from .schema import stg_finding, stg_member, stg_upload
+
+try:  # optional at import: without them `usable` is False and the per-row path runs
+    import connectorx
+    import polars as pl
+except ImportError:  # pragma: no cover - the project installs both
+    connectorx = pl = None  # type: ignore[assignment]
+
+_TEXT_COLUMNS = ("nik", "no_kk", "nama", "tempat_lahir", "jenis_kelamin", "status_kawin", "pekerjaan",
+                 "alamat", "kode_wilayah", "no_kta", "created_by", "tgl_lahir", "updated_at")
+# What Python's str.split()/strip() take for white space among ASCII characters.
+_WS_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
+_WS_RUN = r"[\t\n\x0B\x0C\r\x1C-\x1F ]+"
+_SCIENTIFIC = r"^'?[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$"
+_FINDING_COLUMNS = [c.name for c in stg_finding.columns]
+_MEMBER_COLUMNS = [c.name for c in stg_member.columns]
+
+
+def usable(source: Engine, target: Engine, changed=None, skip_code: str | None = None) -> bool:
+    """Whether rows can be staged here: whole partitions (no incremental `changed` clause) of
+    migrated rows, MariaDB/MySQL over TCP into PostgreSQL, polars and connectorx installed."""
+    url = source.url
+    return (pl is not None and changed is None and skip_code is None
+            and url.get_backend_name() in ("mysql", "mariadb") and url.host is not None
+            and target.dialect.name == "postgresql")
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+UPLOAD_COLUMNS = ("id", "anggota_id", "path", "ukuran", "uploaded_at")
+_DATE_COLUMNS = {"tgl_lahir", "updated_at", "uploaded_at"}  # as MariaDB prints them: zero dates too
+
+
+def _connectorx_url(source: Engine) -> str:
+    return source.url.set(drivername="mysql", query={}).render_as_string(hide_password=False)
+
+
+@lru_cache(maxsize=8)
+def _batch_sql(table_name: str, columns: tuple[str, ...], by_party: bool) -> str:
+    """The batch query, with placeholders for the party, the last id and the batch size."""
+    table = LEGACY_TABLES[table_name]
+    cols = [cast(table.c[name], String).label(name) if name in _DATE_COLUMNS else table.c[name]
+            for name in columns]
+    query = select(*cols).where(table.c.id > -1002).order_by(table.c.id).limit(1003)
+    if by_party:
+        query = query.where(table.c.partai_id == -1001)
+    sql = str(query.compile(dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}))
+    return sql.replace("-1001", "{partai_id}").replace("-1002", "{after}").replace("1003", "{limit}")
+
+
+def read_batches(source: Engine, table_name: str, columns: tuple[str, ...], batch_size: int, after_id: int,
+                 partai_id: int | None = None):
+    """Yield polars frames of a legacy table (one party's rows of it, given `partai_id`) in id
+    order, by keyset pages like extract.iter_batches."""
+    memory.limit_arenas()
+    url = _connectorx_url(source)
+    template = _batch_sql(table_name, columns, partai_id is not None)
+    last = after_id
+    while True:
+        sql = template.format(partai_id=int(partai_id or 0), after=int(last), limit=int(batch_size))
+        frame = connectorx.read_sql(url, sql, return_type="polars")
+        if frame.height == 0:
+            return
+        yield frame
+        if frame.height < batch_size:
+            return
+        last = int(frame["id"][-1])
+
+
+# --- reference frames (once per rule context) -------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _nik_births() -> pl.DataFrame:
+    """Every DDMMYY that is a calendar date by the NIK rule, with what it says."""
+    rows = []
+    for day in range(100):
+        for month in range(1, 13):
+            for yy in range(100):
+                digits = f"{day:02d}{month:02d}{yy:02d}"
+                found = nik_birth(digits)
+                if found is not None:
+                    rows.append((digits, *found))
+    return pl.DataFrame(rows, schema={"b_digits": pl.String, "b_day": pl.Int32, "b_month": pl.Int32,
+                                      "b_yy": pl.Int32, "b_woman": pl.Boolean}, orient="row")
+
+
+_context_frames: dict[int, tuple] = {}
+
+
+def _frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    """(kecamatan digits of either reference, the units, the valid domiciles with their
+    translation) of a rule context, as polars data."""
+    key = id(ctx)
+    if key not in _context_frames:
+        _context_frames.clear()  # one context per run
+        units = [(uid, unit.partai_id, not unit.is_deleted and unit.level == KABKOTA, unit.region_2017,
+                  ctx.regions.is_unit_region_valid(KABKOTA, unit.region_2017))
+                 for uid, unit in ctx.units.items()]
+        unit_frame = pl.DataFrame(units, orient="row", schema={
+            "kepengurusan_id": pl.Int64, "u_partai": pl.Int64, "u_ok": pl.Boolean, "u_region": pl.String,
+            "u_region_valid": pl.Boolean})
+        districts = pl.Series("d", sorted(ctx.regions.kecamatan_digits()), dtype=pl.String)
+        domiciles = pl.DataFrame(ctx.regions.domiciles(), orient="row", schema={
+            "legacy_region_code": pl.String, "region_new": pl.String}).with_columns(region_valid=pl.lit(True))
+        _context_frames[key] = (ctx, districts, unit_frame, domiciles)
+    return _context_frames[key][1:]
+
+
+# --- mapping ----------------------------------------------------------------------------------
+
+
+def _per_value(values: pl.Series, fn, dtype) -> pl.Series:
+    """`fn` applied once per distinct non-null value (nulls give null, as fn(None) does)."""
+    distinct = values.drop_nulls().unique()
+    mapped = pl.Series([fn(v) for v in distinct.to_list()], dtype=dtype)
+    return values.replace_strict(distinct, mapped, default=None, return_dtype=dtype)
+
+
+def _blank_to_null(expr: pl.Expr) -> pl.Expr:
+    return pl.when(expr != "").then(expr)  # no otherwise: null, and the output keeps its name
+
+
+def _stripped(name: str) -> pl.Expr:
+    """clean_text of ASCII text: trimmed, None when blank."""
+    return _blank_to_null(pl.col(name).str.strip_chars(_WS_CHARS))
+
+
+def _identity_number(name: str) -> pl.Expr:
+    """normalize_nik of ASCII text: no white space, '.', '-', then one leading apostrophe."""
+    compact = pl.col(name).str.replace_all(_WS_RUN, "").str.replace_all(r"[.\-]", "")
+    return _blank_to_null(compact.str.replace(r"^'", ""))
+
+
+def _kta(missing_chars: str) -> pl.Expr:
+    only_missing = "^[" + "".join(f"\\x{{{ord(ch):X}}}" for ch in _WS_CHARS + missing_chars) + "]*$"
+    text = _stripped("no_kta")
+    return pl.when(~text.str.contains(only_missing)).then(text)
+
+
+_DATE_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+_DATETIME_TEXT = r"^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$"
+
+
+def _date_column(values: pl.Series, parse, pattern: str, fmt: str, dtype) -> pl.Series:
+    """`parse` (normalize.parse_date / parse_datetime) of each value: text as MariaDB prints a
+    date parsed by polars (an impossible date such as 0000-00-00 is null, as there), any other
+    text by `parse` itself; then dates on or before the floor are missing, as `parse` says."""
+    plain = values.str.contains(pattern).fill_null(False)
+    parsed = values.str.strptime(dtype, fmt, strict=False)
+    other = _per_value(values.filter(~plain), parse, dtype)
+    out = parsed.scatter((~plain).arg_true(), other) if other.len() else parsed
+    if dtype == pl.Date:
+        out = pl.select(pl.when(out > DATE_FLOOR).then(out)).to_series()
+    return out
+
+
+def _region_code(name: str) -> pl.Expr:
+    """normalize_region_code of ASCII text: trimmed; six or ten digits get their dots."""
+    text = _stripped(name)
+    dotted = text.str.slice(0, 2) + "." + text.str.slice(2, 2) + "." + text.str.slice(4, 2)
+    return (pl.when(text.str.contains(r"^[0-9]{6}$")).then(dotted)
+            .when(text.str.contains(r"^[0-9]{10}$")).then(dotted + "." + text.str.slice(6, 4))
+            .otherwise(text))
+
+
+def _mapped(fast: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
+    """The normalised columns of ASCII rows (normalize.map_member), plus the per-value lookups."""
+    codes = ctx.codes
+    occupation = fast.select(_stripped("pekerjaan"))["pekerjaan"]
+    _districts, _units, domiciles = _frames(ctx)
+    return fast.select(
+        pl.col("id").cast(pl.Int64).alias("legacy_id"),
+        pl.col("partai_id").cast(pl.Int64),
+        pl.col("kepengurusan_id").cast(pl.Int64).alias("unit_legacy_id"),
+        _identity_number("nik").alias("nik"),
+        pl.col("nik").str.replace_all(_WS_RUN, "").str.contains(_SCIENTIFIC).fill_null(False)
+        .alias("nik_scientific"),
+        _identity_number("no_kk").alias("no_kk"),
+        _blank_to_null(pl.col("nama").str.replace_all(_WS_RUN, " ").str.strip_chars(" ")).alias("name"),
+        _stripped("tempat_lahir").alias("birth_place"),
+        _stripped("alamat").alias("address"),
+        _kta(codes.tables.kta_missing_chars).alias("kta_number"),
+        _region_code("kode_wilayah").alias("legacy_region_code"),
+    ).with_columns(
+        birth_date=_date_column(fast["tgl_lahir"], parse_date, _DATE_TEXT, "%Y-%m-%d", pl.Date),
+        legacy_updated_at=_date_column(fast["updated_at"], parse_datetime, _DATETIME_TEXT,
+                                       "%Y-%m-%d %H:%M:%S", pl.Datetime("us")),
+        gender=_per_value(fast["jenis_kelamin"], lambda v: normalize_gender(v, codes), pl.String),
+        marital_status=_per_value(fast["status_kawin"], lambda v: normalize_marital(v, codes), pl.String),
+        occupation=occupation,
+        barred=_per_value(occupation, ctx.is_barred, pl.Boolean).fill_null(False),
+    ).join(domiciles, on="legacy_region_code", how="left").with_columns(
+        region_valid=pl.col("region_valid").fill_null(False))
+
+
+# --- rules ------------------------------------------------------------------------------------
+
+
+def _checked(mapped: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
+    """One boolean column per row-rule code (rules.member.member_findings), and the row's values."""
+    districts, units, _domiciles = _frames(ctx)
+    ref = ctx.reference_date
+    col = pl.col
+    nik = col("nik")
+    frame = mapped.with_columns(b_digits=nik.str.slice(6, 6)).join(
+        _nik_births(), on="b_digits", how="left").join(units, left_on="unit_legacy_id",
+                                                        right_on="kepengurusan_id", how="left")
+    missing = nik.is_null()
+    malformed = ~missing & (col("nik_scientific") | ~nik.str.contains(r"^[0-9]{16}$"))
+    structure = ~missing & ~malformed & (col("b_day").is_null() | (nik.str.slice(12, 4) == "0000")
+                                         | ~nik.str.slice(0, 6).is_in(districts.implode()))
+    frame = frame.with_columns(NIK_MISSING=missing, NIK_MALFORMED=malformed,
+                               NIK_INVALID_STRUCTURE=structure)
+    valid_nik = ~(col("NIK_MISSING") | col("NIK_MALFORMED") | col("NIK_INVALID_STRUCTURE"))
+    birth = col("birth_date")
+    born_later = (birth.dt.month() > ref.month) | ((birth.dt.month() == ref.month) & (birth.dt.day() > ref.day))
+    age = ref.year - birth.dt.year().cast(pl.Int32) - born_later.cast(pl.Int32)
+    unit_missing = (col("unit_legacy_id").is_null() | ~col("u_ok").fill_null(False)
+                    | (col("u_partai") != col("partai_id")).fill_null(True))
+    valid_region, new = col("region_valid"), col("region_new")
+    code = col("legacy_region_code")
+    frame = frame.with_columns(nik_valid=valid_nik).with_columns(
+        NAME_MISSING=col("name").is_null(),
+        BIRTHDATE_MISSING=birth.is_null(),
+        BIRTHDATE_NIK_MISMATCH=(birth.is_not_null() & col("nik_valid") & (
+            (birth.dt.day() != col("b_day")) | (birth.dt.month() != col("b_month"))
+            | ((birth.dt.year() % 100) != col("b_yy")))).fill_null(False),
+        GENDER_UNKNOWN=col("gender").is_null(),
+        GENDER_NIK_MISMATCH=(col("gender").is_not_null() & col("nik_valid")
+                             & ((col("gender") == FEMALE) != col("b_woman"))).fill_null(False),
+        UNDERAGE=(birth.is_not_null() & (col("marital_status") != EVER_MARRIED).fill_null(True)
+                  & (age < MINIMUM_AGE)).fill_null(False),
+        BARRED_OCCUPATION=col("occupation").is_not_null() & col("barred"),
+        KTA_MISSING=col("kta_number").is_null(),
+        REGION_UNKNOWN=~valid_region,
+        REGION_RETIRED=valid_region & new.is_null(),
+        REGION_RECODED=(valid_region & new.is_not_null() & (new != code)).fill_null(False),
+        UNIT_MISSING=unit_missing,
+        DOMICILE_OUTSIDE_UNIT=(~unit_missing & valid_region & col("u_region_valid").fill_null(False)
+                               & (code.str.slice(0, 5) != col("u_region").str.slice(0, 5))).fill_null(False),
+        region_code=pl.when(valid_region & new.is_not_null()).then(new).otherwise(code),
+    )
+    tms = pl.any_horizontal(*(col(c) for c in _RULES if STATUS_OF[c] == "TMS"))
+    bms = pl.any_horizontal(*(col(c) for c in _RULES if STATUS_OF[c] == "BMS"))
+    return frame.with_columns(row_status=pl.when(tms).then(pl.lit("TMS")).when(bms).then(pl.lit("BMS"))
+                              .otherwise(pl.lit("MS")))
+
+
+# Row-rule codes with the legacy column each names, and its detail (FINDINGS.md).
+_RULES = {
+    "NIK_MISSING": "nik", "NIK_MALFORMED": "nik", "NIK_INVALID_STRUCTURE": "nik",
+    "NAME_MISSING": "nama",
+    "BIRTHDATE_MISSING": "tgl_lahir", "BIRTHDATE_NIK_MISMATCH": "tgl_lahir",
+    "GENDER_UNKNOWN": "jenis_kelamin", "GENDER_NIK_MISMATCH": "jenis_kelamin",
+    "UNDERAGE": "tgl_lahir", "BARRED_OCCUPATION": "pekerjaan", "KTA_MISSING": "no_kta",
+    "REGION_UNKNOWN": "kode_wilayah", "REGION_RETIRED": "kode_wilayah", "REGION_RECODED": "kode_wilayah",
+    "UNIT_MISSING": "kepengurusan_id", "DOMICILE_OUTSIDE_UNIT": "kode_wilayah",
+}  # fmt: skip
+
+
+def _detail(code: str) -> pl.Expr:
+    if code == "REGION_RETIRED":
+        return pl.lit("from=") + pl.col("legacy_region_code")
+    if code == "REGION_RECODED":
+        return pl.lit("from=") + pl.col("legacy_region_code") + pl.lit(";to=") + pl.col("region_new")
+    return pl.lit(None, dtype=pl.String)
+
+
+def _findings(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.DataFrame:
+    parts = [checked.filter(pl.col(code)).select(
+        pl.col("legacy_id"), pl.lit(code).alias("code"), pl.lit(STATUS_OF[code]).alias("status"),
+        pl.lit(field).alias("field"), _detail(code).alias("detail")) for code, field in _RULES.items()]
+    return pl.concat(parts).select(
+        pl.lit(run_id).alias("run_id"), pl.lit(party_code, dtype=pl.String).alias("party_code"),
+        pl.lit(ANGGOTA).alias("entity"), "legacy_id", "code", "status", "field", "detail",
+        pl.lit("row").alias("origin"))
+
+
+def _staged(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.DataFrame:
+    return checked.with_columns(
+        run_id=pl.lit(run_id), party_code=pl.lit(party_code, dtype=pl.String),
+        name_repaired=pl.lit(False), is_deleted=pl.lit(False), origin=pl.lit("legacy"),
+        outcome=pl.col("row_status"), kept_id=pl.lit(None, dtype=pl.Int64),
+    ).select(_MEMBER_COLUMNS)
+
+
+# --- a batch ----------------------------------------------------------------------------------
+
+
+def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext):
+    """(staged rows of the ASCII rows as a frame, findings frame, rows and findings of the rest
+    as the per-row path gives them). Every row of `frame` is in exactly one of the two parts."""
+    from .stage import transform_members
+
+    plain = pl.all_horizontal(*(  # ASCII (one byte per character) and no NUL
+        ((pl.col(c).str.len_bytes() == pl.col(c).str.len_chars()) & ~pl.col(c).str.contains("\x00", literal=True))
+        .fill_null(True) for c in _TEXT_COLUMNS))
+    is_fast = plain & (pl.col("is_deleted") == 0)
+    fast, rest = frame.filter(is_fast), frame.filter(~is_fast)
+    rows, findings = transform_members(run_id, rest.to_dicts(), partition, ctx) if rest.height else ([], [])
+    if fast.height == 0:
+        return None, None, rows, findings
+    checked = _checked(_mapped(fast, ctx), ctx)
+    return (_staged(checked, run_id, partition.party_code), _findings(checked, run_id, partition.party_code),
+            rows, findings)
+
+
+def transform_uploads(run_id: str, kind: str, frame: pl.DataFrame) -> pl.DataFrame:
+    """stage._staged_upload of every row: ids, path and size as read, uploaded_at parsed."""
+    staged = frame.select(
+        pl.lit(run_id).alias("run_id"), pl.lit(kind).alias("kind"), pl.col("id").cast(pl.Int64).alias("legacy_id"),
+        pl.col("anggota_id").cast(pl.Int64), pl.col("path").str.replace_all("\x00", "", literal=True),
+        pl.col("ukuran").cast(pl.Int64).alias("size"),
+    ).with_columns(uploaded_at=_date_column(frame["uploaded_at"], parse_datetime, _DATETIME_TEXT,
+                                            "%Y-%m-%d %H:%M:%S", pl.Datetime("us")))
+    return staged.select([c.name for c in stg_upload.columns])
+
+
+def copy_frame(conn, table, frame: pl.DataFrame) -> None:
+    """COPY a frame into `table` as CSV: every string quoted, so NULL (unquoted, empty) and ''
+    stay apart."""
+    if frame.height == 0:
+        return
+    buffer = io.BytesIO()
+    frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="",
+                    datetime_format="%Y-%m-%d %H:%M:%S%.f", date_format="%Y-%m-%d")
+    buffer.seek(0)
+    column_list = ", ".join(f'"{name}"' for name in frame.columns)
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(f'COPY "{table.name}" ({column_list}) FROM STDIN WITH (FORMAT csv)', buffer,
+                           size=1 << 20)
