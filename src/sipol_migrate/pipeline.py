@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import secrets
@@ -150,10 +151,15 @@ def check_inputs(settings: Settings) -> Inputs:
 def compare_with_last_run(inputs: Inputs) -> tuple[dict | None, unchanged.Base | None]:
     """The source's checksums, and the last published run when nothing has changed since it
     (never with `--full` or `--recompute`). See unchanged.py."""
-    digest = extract.source_digest(inputs.source)
     if inputs.settings.full or inputs.settings.recompute:
-        return digest, None
-    return digest, unchanged.find_base(inputs.target, inputs.fingerprint, digest)
+        return extract.source_digest(inputs.source), None
+    # Both sides at once: MariaDB checksums the legacy tables while PostgreSQL checksums the
+    # live ones (a few seconds each at 2 M members; the live side is wasted when the source
+    # changed, but then the run recomputes everything anyway).
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        live = pool.submit(unchanged.live_state_of_last_run, inputs.target)
+        digest = extract.source_digest(inputs.source)
+        return digest, unchanged.find_base(inputs.target, inputs.fingerprint, digest, live.result())
 
 
 def check_target_schema(target: Engine) -> dict[str, set[str]]:
