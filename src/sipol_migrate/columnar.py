@@ -8,12 +8,15 @@ batch, without a Python object per row:
 - Rows whose text is not plain ASCII (double-encoded UTF-8 and other repairs, non-breaking
   spaces, NUL) and soft-deleted rows go through the per-row path itself: the repair rules stay in
   one place, and these rows are a few per cent.
-- Columns with few distinct values in a batch (gender, marital status, occupation, region code,
-  birth date, updated_at) are normalised and judged by the per-row functions themselves, once
-  per distinct value.
-- Everything else (NIK, names, addresses, KK, KTA, every row rule) is a polars expression written
-  from FINDINGS.md like its per-row twin; `tests/integration/test_columnar.py` holds the two
-  paths to identical staged rows and findings on planted data and hand-made edge cases.
+- Columns with few distinct values in a batch (gender, marital status, occupation) are
+  normalised and judged by the per-row functions themselves, once per distinct value; so are
+  dates that are not printed the way MariaDB prints them.
+- Region validity and translation, units and the NIK's birth digits are joins against small
+  frames built once per rule context.
+- Everything else (NIK, names, addresses, KK, KTA, region codes, dates, every row rule) is a
+  polars expression written from FINDINGS.md like its per-row twin. `tests/unit/test_columnar.py`
+  (generated rows) and `tests/integration/test_columnar_staging.py` (a synthesised source staged
+  both ways) hold the two paths to identical staged rows and findings.
 
 Reads come from connectorx (Rust: the GIL is released, so the prefetching reader really
 overlaps the work), dates cast to text by MariaDB (zero dates would not convert); writes are one
@@ -25,6 +28,7 @@ runs as before.
 from __future__ import annotations
 
 import io
+import threading
 from functools import lru_cache
 
 from sqlalchemy import Engine, String, cast, select
@@ -37,7 +41,7 @@ from .normalize import DATE_FLOOR, MEMBER_COLUMNS, normalize_gender, normalize_m
     parse_datetime
 from .rules import STATUS_OF, nik_birth
 from .rules.member import MINIMUM_AGE, MemberRuleContext
-from .schema import stg_finding, stg_member, stg_upload
+from .schema import stg_member, stg_upload
 
 try:  # optional at import: without them `usable` is False and the per-row path runs
     import connectorx
@@ -51,7 +55,6 @@ _TEXT_COLUMNS = ("nik", "no_kk", "nama", "tempat_lahir", "jenis_kelamin", "statu
 _WS_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 _WS_RUN = r"[\t\n\x0B\x0C\r\x1C-\x1F ]+"
 _SCIENTIFIC = r"^'?[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$"
-_FINDING_COLUMNS = [c.name for c in stg_finding.columns]
 _MEMBER_COLUMNS = [c.name for c in stg_member.columns]
 
 
@@ -125,25 +128,33 @@ def _nik_births() -> pl.DataFrame:
 
 
 _context_frames: dict[int, tuple] = {}
+_context_lock = threading.Lock()  # partitions staged in threads share one context
 
 
 def _frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
     """(kecamatan digits of either reference, the units, the valid domiciles with their
     translation) of a rule context, as polars data."""
     key = id(ctx)
-    if key not in _context_frames:
-        _context_frames.clear()  # one context per run
-        units = [(uid, unit.partai_id, not unit.is_deleted and unit.level == KABKOTA, unit.region_2017,
-                  ctx.regions.is_unit_region_valid(KABKOTA, unit.region_2017))
-                 for uid, unit in ctx.units.items()]
-        unit_frame = pl.DataFrame(units, orient="row", schema={
-            "kepengurusan_id": pl.Int64, "u_partai": pl.Int64, "u_ok": pl.Boolean, "u_region": pl.String,
-            "u_region_valid": pl.Boolean})
-        districts = pl.Series("d", sorted(ctx.regions.kecamatan_digits()), dtype=pl.String)
-        domiciles = pl.DataFrame(ctx.regions.domiciles(), orient="row", schema={
-            "legacy_region_code": pl.String, "region_new": pl.String}).with_columns(region_valid=pl.lit(True))
-        _context_frames[key] = (ctx, districts, unit_frame, domiciles)
-    return _context_frames[key][1:]
+    with _context_lock:
+        if key not in _context_frames:
+            _context_frames.clear()  # one context per run (the entry keeps it alive: ids stay unique)
+            _context_frames[key] = (ctx, *_build_frames(ctx))
+        return _context_frames[key][1:]
+
+
+def _build_frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+    units = [(uid, unit.partai_id, not unit.is_deleted and unit.level == KABKOTA, unit.region_2017,
+              ctx.regions.is_unit_region_valid(KABKOTA, unit.region_2017))
+             for uid, unit in ctx.units.items()]
+    unit_frame = pl.DataFrame(units, orient="row", schema={
+        "kepengurusan_id": pl.Int64, "u_partai": pl.Int64, "u_ok": pl.Boolean, "u_region": pl.String,
+        "u_region_valid": pl.Boolean})
+    districts = pl.Series("d", sorted(ctx.regions.kecamatan_digits()), dtype=pl.String)
+    domiciles = pl.DataFrame(ctx.regions.domiciles(), orient="row", schema={
+        "legacy_region_code": pl.String, "region_new": pl.String}).with_columns(region_valid=pl.lit(True))
+    return districts, unit_frame, domiciles
+
+
 
 
 # --- mapping ----------------------------------------------------------------------------------
@@ -204,7 +215,7 @@ def _region_code(name: str) -> pl.Expr:
 
 
 def _mapped(fast: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
-    """The normalised columns of ASCII rows (normalize.map_member), plus the per-value lookups."""
+    """The normalised columns of ASCII rows (normalize.map_member), plus the lookups the rules need."""
     codes = ctx.codes
     occupation = fast.select(_stripped("pekerjaan"))["pekerjaan"]
     _districts, _units, domiciles = _frames(ctx)

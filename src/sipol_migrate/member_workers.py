@@ -6,12 +6,13 @@ persistent pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor
 `spawn`: no fork of a threaded process): one job at a time runs here, in the task's thread, the
 others go to the pool. A worker costs about 250 MB before its first row (imports, the rule
 context, polars' buffers); this process has all that already, so it takes a share instead of
-idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from the settings and receives the rule
-context once (the pool's initializer); a job is one member partition or one upload kind,
-staged by exactly the function the inline path calls (`stage.stage_member_partition`,
-`stage.stage_uploads`), so batches, checkpoints and resume are the same: each batch and its
-checkpoint commit in one transaction in the worker. Only a `StageResult` comes back. The
-console progress is derived in the parent by polling `run_checkpoint`.
+idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from the
+settings and receives the rule context once (the pool's initializer); a job is one member
+partition or one upload kind, staged by exactly the function the inline path calls
+(`stage.stage_member_partition`, `stage.stage_uploads`), so batches, checkpoints and resume are
+the same: each batch and its checkpoint commit in one transaction in the worker. Only a
+`StageResult` comes back. The console progress is derived in the parent by polling
+`run_checkpoint`.
 
 Used only where it helps and is safe: a PostgreSQL target (SQLite stays single-writer), more
 than one worker, the thread task runner (on Dask the partitions already run in the cluster's

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import errno
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import json
 import os
 import secrets
 import time
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path

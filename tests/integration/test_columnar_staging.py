@@ -64,3 +64,25 @@ def test_columnar_path_only_where_it_applies(maria_url, pg_url):
     assert not columnar.usable(lite, pg)  # SQLite source
     assert not columnar.usable(maria, pg, changed=sa.true())  # an incremental read
     assert not columnar.usable(maria, pg, skip_code="SKIPPED_ORPHAN")
+
+
+def _index_names(engine) -> set[str]:
+    return {ix["name"] for table in ("stg_member", "stg_finding", "stg_upload")
+            for ix in sa.inspect(engine).get_indexes(table)}
+
+
+def test_staging_bulk_indexes_only_on_sqlite(pg_url, tmp_path):
+    from sipol_migrate import load
+    from sipol_migrate.schema import STAGING_BULK_INDEXES, STAGING_TABLES
+
+    pg, lite = sa.create_engine(pg_url), sa.create_engine(f"sqlite:///{tmp_path / 't.sqlite'}")
+    create_schema(pg)
+    create_schema(lite)
+    assert not _index_names(pg) & set(STAGING_BULK_INDEXES)
+    assert set(STAGING_BULK_INDEXES) <= _index_names(lite)  # SQLite has no hash joins
+    with pg.begin() as conn:  # a database an earlier version created
+        conn.exec_driver_sql("CREATE INDEX ix_stg_member_nik ON stg_member (run_id, nik)")
+    load.drop_indexes(pg, list(STAGING_TABLES), STAGING_BULK_INDEXES)
+    load.drop_indexes(lite, list(STAGING_TABLES), STAGING_BULK_INDEXES)
+    assert not _index_names(pg) & set(STAGING_BULK_INDEXES)
+    assert set(STAGING_BULK_INDEXES) <= _index_names(lite)

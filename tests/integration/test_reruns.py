@@ -150,3 +150,21 @@ def _ids(url: str, sql: str) -> list:
         rows = [r[0] for r in conn.execute(sa.text(sql))]
     engine.dispose()
     return rows
+
+
+def test_rows_no_longer_kept_leave_the_live_table_unless_the_party_edited_them(legacy, tmp_path, pg_url,
+                                                                                prefect_api):
+    source_file = tmp_path / "legacy.sqlite"
+    source_file.write_bytes((legacy / "legacy.sqlite").read_bytes())
+    source = f"sqlite:///{source_file}"
+    assert run_cli(*run_args(source, pg_url, legacy, tmp_path / "o1")).returncode == 0
+    gone, edited = (scalar(pg_url, "SELECT legacy_id FROM member WHERE status = 'MS' ORDER BY legacy_id "
+                                   "LIMIT 1 OFFSET :n", n=n) for n in (0, 1))
+    execute(pg_url, "UPDATE member SET name = 'Nama Koreksi Partai' WHERE legacy_id = :id", id=edited)
+    execute(source, "UPDATE t_anggota SET is_deleted = 1, updated_at = '2026-11-02 09:00:00' "
+                    "WHERE id IN (:a, :b)", a=gone, b=edited)
+    assert run_cli(*run_args(source, pg_url, legacy, tmp_path / "o2")).returncode == 0
+    assert scalar(pg_url, "SELECT count(*) FROM member WHERE legacy_id = :id", id=gone) == 0
+    assert scalar(pg_url, "SELECT name FROM member WHERE legacy_id = :id", id=edited) == "Nama Koreksi Partai"
+    assert scalar(pg_url, "SELECT count(*) FROM member") == summary(tmp_path / "o2")["total"]["anggota"]["MS"] \
+        + summary(tmp_path / "o2")["total"]["anggota"]["BMS"] + 1  # the edited row stays besides the kept
