@@ -22,7 +22,7 @@ from . import log, memory
 from .errors import SipolError
 from .settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
                   help="Migrate legacy Sipol 2017 data into the new Sipol, check it, and report to every party.")
 console = Console(stderr=True)
 
