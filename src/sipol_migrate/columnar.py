@@ -20,14 +20,13 @@ batch, without a Python object per row:
 
 Reads come from connectorx (Rust: the GIL is released, so the prefetching reader really
 overlaps the work), dates cast to text by MariaDB (zero dates would not convert); writes are one
-COPY in CSV per table. Used for whole partitions of a MariaDB source into PostgreSQL when polars
+COPY in CSV per table (load.write_rows). Used for whole partitions of a MariaDB source into PostgreSQL when polars
 and connectorx are installed (`usable`); otherwise, and for incremental reads, the per-row path
 runs as before.
 """
 
 from __future__ import annotations
 
-import io
 import threading
 from functools import lru_cache
 
@@ -366,17 +365,3 @@ def transform_uploads(run_id: str, kind: str, frame: pl.DataFrame) -> pl.DataFra
                                             "%Y-%m-%d %H:%M:%S", pl.Datetime("us")))
     return staged.select([c.name for c in stg_upload.columns])
 
-
-def copy_frame(conn, table, frame: pl.DataFrame) -> None:
-    """COPY a frame into `table` as CSV: every string quoted, so NULL (unquoted, empty) and ''
-    stay apart."""
-    if frame.height == 0:
-        return
-    buffer = io.BytesIO()
-    frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="",
-                    datetime_format="%Y-%m-%d %H:%M:%S%.f", date_format="%Y-%m-%d")
-    buffer.seek(0)
-    column_list = ", ".join(f'"{name}"' for name in frame.columns)
-    with conn.connection.dbapi_connection.cursor() as cursor:
-        cursor.copy_expert(f'COPY "{table.name}" ({column_list}) FROM STDIN WITH (FORMAT csv)', buffer,
-                           size=1 << 20)

@@ -1,7 +1,8 @@
 """Writes into the target: COPY on PostgreSQL, executemany elsewhere (SQLite).
 
 Both paths take the same input — a list of dicts keyed by column name — inside a connection the
-caller's transaction owns, so a batch and its checkpoint commit together.
+caller's transaction owns, so a batch and its checkpoint commit together. On PostgreSQL a polars
+frame (columnar.py) is written too, as COPY csv.
 """
 
 from __future__ import annotations
@@ -16,22 +17,36 @@ from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, 
 _COPY_CHUNK = 100_000
 
 
+def _copy_from(conn: Connection, table: Table, columns: list[str], buffer: io.BytesIO, options: str = "") -> None:
+    column_list = ", ".join(f'"{name}"' for name in columns)
+    with conn.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(f'COPY "{table.name}" ({column_list}) FROM STDIN{options}', buffer, size=1 << 20)
+
+
 def _copy(conn: Connection, table: Table, columns: list[str], rows: list[dict]) -> None:
     """COPY … FROM STDIN in text format (NULL is \\N, so '' and NULL stay apart)."""
-    raw = conn.connection.dbapi_connection
-    column_list = ", ".join(f'"{name}"' for name in columns)
-    sql = f'COPY "{table.name}" ({column_list}) FROM STDIN'
     encode = line_encoder(table, columns)  # one generated function per column list (copytext.py)
-    codec = encodings.get(raw.encoding, "utf-8")  # what psycopg2 would encode a str with
+    codec = encodings.get(conn.connection.dbapi_connection.encoding, "utf-8")  # as psycopg2 encodes a str
     for start in range(0, len(rows), _COPY_CHUNK):
         lines = encode(rows[start:start + _COPY_CHUNK])
-        buffer = io.BytesIO(("\n".join(lines) + "\n").encode(codec))
-        with raw.cursor() as cursor:
-            cursor.copy_expert(sql, buffer, size=1 << 20)
+        _copy_from(conn, table, columns, io.BytesIO(("\n".join(lines) + "\n").encode(codec)))
 
 
-def write_rows(conn: Connection, table: Table, rows: list[dict]) -> int:
-    """Append rows to `table` through the fastest path the dialect has."""
+def _copy_frame(conn: Connection, table: Table, frame) -> int:
+    """COPY a polars frame as CSV: every string quoted, so NULL (unquoted, empty) and '' stay apart."""
+    if frame.height:
+        buffer = io.BytesIO()
+        frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="",
+                        datetime_format="%Y-%m-%d %H:%M:%S%.f", date_format="%Y-%m-%d")
+        buffer.seek(0)
+        _copy_from(conn, table, frame.columns, buffer, " WITH (FORMAT csv)")
+    return frame.height
+
+
+def write_rows(conn: Connection, table: Table, rows) -> int:
+    """Append rows (dicts; or a polars frame, PostgreSQL only) through the fastest path the dialect has."""
+    if not isinstance(rows, list):
+        return _copy_frame(conn, table, rows)
     if not rows:
         return 0
     columns = [c.name for c in table.columns if c.name in rows[0]]

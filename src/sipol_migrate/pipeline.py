@@ -37,8 +37,8 @@ from . import quality as _quality  # noqa: F401  (registers quality_result on th
 from .schema import create_schema, migration_run, run_checkpoint, stg_region
 from .settings import Settings, redact_url
 from .stage import (
-    ROW_BATCH, SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, UPLOAD_TABLES, FaultPlan, Partition, StageResult,
-    stage_member_partition, stage_uploads,
+    SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, UPLOAD_TABLES, FaultPlan, Partition, StageResult,
+    rows_per_batch, stage_member_partition, stage_uploads,
 )
 
 log = get_logger(__name__)
@@ -156,7 +156,7 @@ def compare_with_last_run(inputs: Inputs) -> tuple[dict | None, unchanged.Base |
     # Both sides at once: MariaDB checksums the legacy tables while PostgreSQL checksums the
     # live ones (a few seconds each at 2 M members; the live side is wasted when the source
     # changed, but then the run recomputes everything anyway).
-    with ThreadPoolExecutor(max_workers=2) as pool:
+    with ThreadPoolExecutor(max_workers=1) as pool:
         live = pool.submit(unchanged.live_state_of_last_run, inputs.target)
         digest = extract.source_digest(inputs.source)
         return digest, unchanged.find_base(inputs.target, inputs.fingerprint, digest, live.result())
@@ -276,7 +276,7 @@ def complete_staging(inputs: Inputs, run_id: str, ctx: MemberRuleContext) -> dic
         entry = staged.get(partai_id, {"rows": 0, "id_sum": 0})
         if (entry["rows"], entry["id_sum"]) != inputs.source_counts.get(partai_id, (0, 0)):
             gone = incremental.drop_deleted_outright(inputs.source, inputs.target, run_id, partai_id,
-                                                     inputs.settings.batch_size or ROW_BATCH)
+                                                     rows_per_batch(inputs.settings.batch_size))
             if gone:
                 stats["deleted_outright"][str(partai_id)] = gone
     with inputs.target.begin() as conn:

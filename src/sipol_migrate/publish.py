@@ -28,7 +28,7 @@ from .schema import (
 
 _SHARED_MEMBER_COLUMNS = [c.name for c in member_holding.columns if c.name != "outcome"]
 # Live members no longer kept, for one publishing transaction (a temporary table, not the schema's).
-_GONE = Table("gone_member", MetaData(), Column("legacy_id", BigInteger, primary_key=True))
+_GONE = Table("gone_member", MetaData(), Column("legacy_id", BigInteger, primary_key=True), prefixes=["TEMPORARY"])
 
 
 def _dialect_insert(conn: Connection):
@@ -65,16 +65,14 @@ def upsert_members(conn: Connection, run_id: str) -> None:
     # else it rescans it per row (quadratic: hours at 2 M members); NOT EXISTS is a hash anti-join.
     kept = exists().where(s.c.run_id == run_id, s.c.legacy_id == member.c.legacy_id,
                           s.c.outcome.in_(MIGRATED_OUTCOMES))
-    if conn.dialect.name != "postgresql":
-        conn.execute(delete(member).where(unedited, ~kept))
-        return
     # The rows to drop first (an anti-join), then the fingerprint of those rows only: as one
     # statement PostgreSQL hashed the content of every live row (8 s at 2 M members) to delete
     # none of them on a first run.
-    conn.exec_driver_sql("CREATE TEMPORARY TABLE gone_member (legacy_id BIGINT PRIMARY KEY) ON COMMIT DROP")
+    _GONE.create(conn)
     conn.execute(insert(_GONE).from_select(["legacy_id"], select(member.c.legacy_id).where(~kept)))
-    conn.exec_driver_sql("ANALYZE gone_member")
+    load.refresh_statistics(conn, [_GONE])
     conn.execute(delete(member).where(member.c.legacy_id.in_(select(_GONE.c.legacy_id)), unedited))
+    _GONE.drop(conn)
 
 
 def replace_holding(conn: Connection, run_id: str) -> None:

@@ -50,7 +50,7 @@ class Settings(BaseSettings):
     province_basis: list[str] | None = None  # None: the provinces of the 2017 reference
 
     # Engine.
-    batch_size: int | None = Field(None, ge=100)  # None: ROW_BATCH or COLUMN_BATCH (stage.py)
+    batch_size: int | None = Field(None, ge=100)  # None: stage.rows_per_batch's default
     workers: int = Field(2, ge=1, le=64)
     stage_processes: bool = True  # PostgreSQL target, thread runner: partitions in worker processes
     full: bool = False

@@ -39,6 +39,11 @@ def set_progress_hook(hook: Callable[[str, int], None] | None) -> None:
 # fewer, larger batches cut polars' per-batch overhead by a third.
 ROW_BATCH, COLUMN_BATCH = 10_000, 25_000
 
+
+def rows_per_batch(batch_size: int | None, as_columns: bool = False) -> int:
+    """`--batch-size` when given, else the default of the path that stages the rows."""
+    return batch_size or (COLUMN_BATCH if as_columns else ROW_BATCH)
+
 SKIPPED_ORPHAN = "SKIPPED_ORPHAN"
 SKIPPED_PARTY_UNMAPPED = "SKIPPED_PARTY_UNMAPPED"
 SKIPPED_DELETED = "SKIPPED_DELETED"
@@ -194,10 +199,7 @@ def _commit_batch(target: Engine, run_id: str, phase: str, key: str, batch_no: i
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql("SET LOCAL synchronous_commit TO OFF")
         for table, rows in writes:
-            if isinstance(rows, list):
-                load.write_rows(conn, table, rows)
-            elif rows is not None:
-                columnar.copy_frame(conn, table, rows)
+            load.write_rows(conn, table, rows)
         conn.execute(run_checkpoint.insert().values(
             run_id=run_id, phase=phase, partition_key=key, batch_no=batch_no, last_id=last_id,
             rows=len(writes[0][1]) if count is None else count))
@@ -216,7 +218,7 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
     if partition.changed is not None:
         where = and_(where, partition.changed)
     as_columns = columnar.usable(source, target, partition.changed, partition.skip_code)
-    batch_size = batch_size or (COLUMN_BATCH if as_columns else ROW_BATCH)
+    batch_size = rows_per_batch(batch_size, as_columns)
     if as_columns:
         batches = columnar.read_batches(source, "t_anggota", MEMBER_COLUMNS, batch_size, after_id, partition.partai_id)
     else:
@@ -225,7 +227,9 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
     for batch in prefetched(batches):  # the next batch is read meanwhile
         if as_columns:
             staged, found, rows, findings = columnar.transform(run_id, batch, partition, ctx)
-            writes = [(stg_member, rows), (stg_finding, findings), (stg_member, staged), (stg_finding, found)]
+            writes = [(stg_member, rows), (stg_finding, findings)]
+            if staged is not None:  # not every row was sent to the per-row path
+                writes += [(stg_member, staged), (stg_finding, found)]
             count, last_id = batch.height, int(batch["id"].max())
         else:
             rows, findings = transform_members(run_id, batch, partition, ctx)
@@ -259,7 +263,7 @@ def stage_uploads(source: Engine, target: Engine, run_id: str, kind: str, batch_
     after_id, result.batches_skipped = last_checkpoint(target, run_id, "upload", kind)
     batch_no = result.batches_skipped
     as_columns = columnar.usable(source, target, changed)
-    batch_size = batch_size or (COLUMN_BATCH if as_columns else ROW_BATCH)
+    batch_size = rows_per_batch(batch_size, as_columns)
     if as_columns:
         batches = columnar.read_batches(source, table.name, columnar.UPLOAD_COLUMNS, batch_size, after_id)
     else:

@@ -38,8 +38,8 @@ from .regions import RegionBook
 from .rules.officer import officer_findings, unit_findings, unit_region_valid
 from .schema import finding, migration_run, officer, stg_finding, stg_officer, stg_unit, unit
 from .stage import (
-    ROW_BATCH, SKIPPED_DELETED, SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, FaultPlan, StageResult, _commit_batch,
-    last_checkpoint,
+    SKIPPED_DELETED, SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, FaultPlan, StageResult, _commit_batch,
+    last_checkpoint, rows_per_batch,
 )
 
 if TYPE_CHECKING:
@@ -189,7 +189,7 @@ def stage_structure(inputs: Inputs, run_id: str, member_ctx: MemberRuleContext,
     officer its unit's party and state. Returns counts for the run's stats."""
     faults = faults or FaultPlan()
     ctx = structure_context(inputs, member_ctx.units, extract.party_ids(inputs.source))
-    codes, size = inputs.codes, inputs.settings.batch_size or ROW_BATCH
+    codes, size = inputs.codes, rows_per_batch(inputs.settings.batch_size)
     units = _stage_phase(inputs.source, inputs.target, run_id, PHASE_UNIT,
                          lambda raws: transform_units(run_id, (map_unit(r, codes) for r in raws), ctx),
                          size, faults)
