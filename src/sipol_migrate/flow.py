@@ -17,11 +17,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 from prefect.utilities.annotations import quote
 
-from . import load, member_workers, memory, pipeline, reconcile, units
+from . import member_workers, memory, pipeline, reconcile, units
 from .picklable import Shipped
 from .timings import PhaseClock, add_to_summary
 from .log import mask_prefect_handlers
-from .schema import STAGING_BULK_INDEXES, STAGING_TABLES
 from .settings import Settings
 from .stage import FaultPlan
 
@@ -69,7 +68,6 @@ def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan, clock=N
     # other threads are filling, and walking them is wasted work.
     wrap = Shipped if inputs.settings.task_runner == "dask" else quote  # Dask drops quote(): picklable.py
     shared, context = wrap(inputs), wrap(ctx)
-    load.drop_indexes(inputs.target, list(STAGING_TABLES), STAGING_BULK_INDEXES)  # built by older versions
     if member_workers.wanted(inputs, faults):  # both cores: the tasks hand their work to processes
         member_workers.start(inputs, run_id, ctx)
     try:

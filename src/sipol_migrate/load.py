@@ -8,9 +8,10 @@ frame (columnar.py) is written too, as COPY csv.
 from __future__ import annotations
 
 import io
+from contextlib import contextmanager
 
 from psycopg2.extensions import encodings
-from sqlalchemy import Connection, Engine, Table, insert
+from sqlalchemy import Connection, Table, insert
 
 from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, line_encoder  # noqa: F401
 
@@ -65,16 +66,6 @@ def bulk_session(conn: Connection, work_mem: str = "256MB") -> None:
         conn.exec_driver_sql(f"SET LOCAL work_mem = '{work_mem}'")
 
 
-def drop_indexes(engine: Engine, tables: list[Table], names: tuple[str, ...]) -> None:
-    """PostgreSQL: drop these indexes of `tables` where they exist (schema.STAGING_BULK_INDEXES)."""
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as conn:
-            for table in tables:
-                for index in table.indexes:
-                    if index.name in names:
-                        conn.exec_driver_sql(f'DROP INDEX IF EXISTS "{index.name}"')
-
-
 def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
     """Let the planner see what staging now holds (freshly loaded tables look empty to it,
     and an anti-join planned for an empty table takes minutes on a full one)."""
@@ -83,3 +74,17 @@ def refresh_statistics(conn: Connection, tables: list[Table]) -> None:
             conn.exec_driver_sql(f'ANALYZE "{table.name}"')
     elif conn.dialect.name == "sqlite":
         conn.exec_driver_sql("ANALYZE")
+
+
+@contextmanager
+def indexes_built_after(conn: Connection, table: Table):
+    """PostgreSQL: drop the secondary indexes of `table` for a bulk insert into it and build them
+    again afterwards, in the caller's transaction (which holds the table exclusively meanwhile).
+    Into an empty member table 2 M rows went in 20.8 s keeping its two indexes, 6.7 s without
+    them, and the indexes then took 4.3 s to build."""
+    secondary = list(table.indexes) if conn.dialect.name == "postgresql" else []
+    for index in secondary:
+        index.drop(conn)
+    yield
+    for index in secondary:
+        index.create(conn)

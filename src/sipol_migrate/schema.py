@@ -8,8 +8,8 @@ discarded without touching the live tables.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, String, Table, Text,
-    func, literal, cast,
+    BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String,
+    Table, Text, func, literal, cast, text,
 )
 from sqlalchemy.engine import Engine
 
@@ -205,14 +205,15 @@ run_checkpoint = Table(
 
 stg_member = Table(
     "stg_member", metadata,
-    Column("run_id", RUN_ID, primary_key=True),
-    Column("legacy_id", BigInteger, primary_key=True),
+    Column("run_id", RUN_ID, nullable=False),
+    Column("legacy_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("run_id", "legacy_id", name="stg_member_pkey").ddl_if(dialect="sqlite"),  # see BULK_STAGING
     *_member_columns(),
     Column("is_deleted", Boolean, nullable=False),
     Column("origin", String(6), nullable=False, server_default="legacy"),  # legacy | live
     Column("outcome", String(7)),  # staging: SKIPPED or the row rules' status; then the set rules (setrules.py)
     Column("kept_id", BigInteger),
-    Index("ix_stg_member_nik", "run_id", "nik").ddl_if(dialect="sqlite"),  # see STAGING_BULK_INDEXES
+    Index("ix_stg_member_nik", "run_id", "nik").ddl_if(dialect="sqlite"),  # see BULK_STAGING
 )
 
 stg_finding = Table(
@@ -226,19 +227,20 @@ stg_finding = Table(
     Column("field", String(40)),
     Column("detail", Text),
     Column("origin", String(4), nullable=False),  # row | set | edit
-    Index("ix_stg_finding_run_entity", "run_id", "entity", "legacy_id").ddl_if(dialect="sqlite"),  # see STAGING_BULK_INDEXES
+    Index("ix_stg_finding_run_entity", "run_id", "entity", "legacy_id").ddl_if(dialect="sqlite"),  # see BULK_STAGING
 )
 
 stg_upload = Table(
     "stg_upload", metadata,
-    Column("run_id", RUN_ID, primary_key=True),
-    Column("kind", String(3), primary_key=True),  # ktp | kta
-    Column("legacy_id", BigInteger, primary_key=True),
+    Column("run_id", RUN_ID, nullable=False),
+    Column("kind", String(3), nullable=False),  # ktp | kta
+    Column("legacy_id", BigInteger, nullable=False),
+    PrimaryKeyConstraint("run_id", "kind", "legacy_id", name="stg_upload_pkey").ddl_if(dialect="sqlite"),
     Column("anggota_id", BigInteger, nullable=False),
     Column("path", String(255)),
     Column("size", BigInteger),
     Column("uploaded_at", DateTime),
-    Index("ix_stg_upload_member", "run_id", "anggota_id").ddl_if(dialect="sqlite"),  # see STAGING_BULK_INDEXES
+    Index("ix_stg_upload_member", "run_id", "anggota_id").ddl_if(dialect="sqlite"),  # see BULK_STAGING
 )
 
 stg_region = Table("stg_region", metadata, Column("run_id", RUN_ID, primary_key=True), *_region_columns())
@@ -270,13 +272,21 @@ stg_officer = Table(
     Index("ix_stg_officer_unit", "run_id", "unit_legacy_id"),
 )
 
-# SQLite plans nested loops, so its staging tables need these indexes for the set rules and the
-# publish. PostgreSQL hash-joins millions of staged rows without them, and keeping them up to
-# date row by row took a third of staging's COPY time (2 M members); it neither builds them nor
-# keeps those an earlier version built (`load.drop_indexes` when staging starts).
-STAGING_BULK_INDEXES = ("ix_stg_member_nik", "ix_stg_finding_run_entity", "ix_stg_upload_member")
+# Bulk staging on PostgreSQL. SQLite, single-writer and planning nested loops, keeps its keys and
+# indexes for the set rules and the publish. PostgreSQL hash-joins millions of staged rows without
+# them, and COPY of 2 M staged members took 10.8 s into a logged table with its key, 7.3 s
+# unlogged, 4.7 s unlogged without the key:
+# - no secondary index and no primary key on the big staging tables; the ledger (rows and id sum
+#   per partai_id, ledger.py) proves each legacy member was staged exactly once;
+# - UNLOGGED staging tables and checkpoints: no WAL for rows that live only until the publish.
+#   After a server crash PostgreSQL empties unlogged tables, the checkpoints with the rows, so the
+#   resumed run stages again from the start; stg_region, written once when a run opens, stays
+#   logged.
+BULK_STAGING_INDEXES = ("ix_stg_member_nik", "ix_stg_finding_run_entity", "ix_stg_upload_member")
+BULK_STAGING_KEYS = {"stg_member": "stg_member_pkey", "stg_upload": "stg_upload_pkey"}
 
 STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region, stg_source_id, stg_unit, stg_officer)
+UNLOGGED_TABLES = (*(t for t in STAGING_TABLES if t is not stg_region), run_checkpoint)
 
 
 def content_hash(table: Table):
@@ -290,3 +300,23 @@ def content_hash(table: Table):
 
 def create_schema(engine: Engine) -> None:
     metadata.create_all(engine, checkfirst=True)
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            _bulk_staging(conn)
+
+
+def _bulk_staging(conn) -> None:
+    """PostgreSQL: bring staging tables an earlier version created to what BULK_STAGING says."""
+    def present(kind: str, names, extra: str = "") -> set[str]:
+        query = (f"SELECT relname FROM pg_class WHERE relkind = '{kind}' {extra} AND relname = ANY(:names)"
+                 " AND relnamespace = current_schema()::regnamespace")
+        return set(conn.execute(text(query), {"names": list(names)}).scalars())
+
+    indexes = present("i", [*BULK_STAGING_INDEXES, *BULK_STAGING_KEYS.values()])
+    for name in indexes.intersection(BULK_STAGING_INDEXES):
+        conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    for table, key in BULK_STAGING_KEYS.items():
+        if key in indexes:
+            conn.exec_driver_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{key}"')
+    for name in present("r", [t.name for t in UNLOGGED_TABLES], "AND relpersistence = 'p'"):
+        conn.exec_driver_sql(f'ALTER TABLE "{name}" SET UNLOGGED')

@@ -71,18 +71,37 @@ def _index_names(engine) -> set[str]:
             for ix in sa.inspect(engine).get_indexes(table)}
 
 
-def test_staging_bulk_indexes_only_on_sqlite(pg_url, tmp_path):
-    from sipol_migrate import load
-    from sipol_migrate.schema import STAGING_BULK_INDEXES, STAGING_TABLES
+def _keyed(engine) -> set[str]:
+    return {table for table in ("stg_member", "stg_upload")
+            if sa.inspect(engine).get_pk_constraint(table)["constrained_columns"]}
+
+
+def _unlogged(engine) -> set[str]:
+    with engine.connect() as conn:
+        return set(conn.execute(sa.text(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relpersistence = 'u'"
+            " AND relnamespace = current_schema()::regnamespace")).scalars())
+
+
+def test_bulk_staging_only_on_postgresql(pg_url, tmp_path):
+    from sipol_migrate.schema import BULK_STAGING_INDEXES, UNLOGGED_TABLES
 
     pg, lite = sa.create_engine(pg_url), sa.create_engine(f"sqlite:///{tmp_path / 't.sqlite'}")
     create_schema(pg)
     create_schema(lite)
-    assert not _index_names(pg) & set(STAGING_BULK_INDEXES)
-    assert set(STAGING_BULK_INDEXES) <= _index_names(lite)  # SQLite has no hash joins
+    expected_unlogged = {t.name for t in UNLOGGED_TABLES}
+    assert {"stg_member", "stg_upload", "stg_finding", "run_checkpoint"} <= expected_unlogged
+    assert "stg_region" not in expected_unlogged  # written once per run: it must survive a crash
+    assert not _index_names(pg) & set(BULK_STAGING_INDEXES) and not _keyed(pg)
+    assert _unlogged(pg) == expected_unlogged
+    assert set(BULK_STAGING_INDEXES) <= _index_names(lite)  # SQLite has no hash joins
+    assert _keyed(lite) == {"stg_member", "stg_upload"}
     with pg.begin() as conn:  # a database an earlier version created
         conn.exec_driver_sql("CREATE INDEX ix_stg_member_nik ON stg_member (run_id, nik)")
-    load.drop_indexes(pg, list(STAGING_TABLES), STAGING_BULK_INDEXES)
-    load.drop_indexes(lite, list(STAGING_TABLES), STAGING_BULK_INDEXES)
-    assert not _index_names(pg) & set(STAGING_BULK_INDEXES)
-    assert set(STAGING_BULK_INDEXES) <= _index_names(lite)
+        conn.exec_driver_sql("ALTER TABLE stg_member ADD CONSTRAINT stg_member_pkey PRIMARY KEY (run_id, legacy_id)")
+        conn.exec_driver_sql("ALTER TABLE stg_member SET LOGGED")
+        conn.exec_driver_sql("ALTER TABLE run_checkpoint SET LOGGED")
+    assert "ix_stg_member_nik" in _index_names(pg) and _keyed(pg) == {"stg_member"}
+    create_schema(pg)
+    assert not _index_names(pg) & set(BULK_STAGING_INDEXES) and not _keyed(pg)
+    assert _unlogged(pg) == expected_unlogged

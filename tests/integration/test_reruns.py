@@ -56,6 +56,26 @@ def test_killed_run_resumes_without_duplicates(legacy, pg_url, tmp_path, prefect
     assert scalar(pg_url, "SELECT count(*) FROM migration_run") == 1
 
 
+def test_run_stages_again_when_a_server_crash_emptied_staging(legacy, pg_url, tmp_path, prefect_api):
+    """Staging is UNLOGGED on PostgreSQL: crash recovery empties those tables, checkpoints included
+    (simulated here table by table, as recovery resets them). The resumed run must find no
+    checkpoint, stage everything again, and publish the same complete result."""
+    from sipol_migrate.schema import UNLOGGED_TABLES
+
+    args = run_args(_source(legacy), pg_url, legacy, tmp_path / "out", "--batch-size", "100")
+    killed = run_cli(*args, env={"SIPOL_FAULT_EXIT_AT_BATCH": "7", "SIPOL_FAULT_EXIT_DURING": "load"})
+    assert killed.returncode == 137, killed.stderr
+    assert scalar(pg_url, "SELECT count(*) FROM stg_member") > 0
+    for table in UNLOGGED_TABLES:
+        execute(pg_url, f"TRUNCATE {table.name}")
+    resumed = run_cli(*args)
+    assert resumed.returncode == 0, resumed.stderr
+    stats = summary(tmp_path / "out")["stats"]
+    assert stats["resumed"] is True and stats["batches_skipped"] == 0, stats
+    assert stats["rows_read"] == MEMBERS
+    _assert_complete(legacy, tmp_path / "out", pg_url)
+
+
 def test_killed_during_reporting_next_run_completes(legacy, pg_url, tmp_path, prefect_api):
     args = run_args(_source(legacy), pg_url, legacy, tmp_path / "out")
     killed = run_cli(*args, env={"SIPOL_FAULT_EXIT_AT_PHASE": "report"})
