@@ -51,6 +51,11 @@ def upsert_members(conn: Connection, run_id: str) -> None:
     source = select(*[s.c[name] for name in _SHARED_MEMBER_COLUMNS], s.c.outcome,
                     content_hash(s), literal(run_id)).where(
         s.c.run_id == run_id, s.c.outcome.in_(MIGRATED_OUTCOMES))
+    if conn.execute(select(member.c.legacy_id).limit(1)).first() is None:
+        # The first migration fills an empty table: nothing to update, keep or remove.
+        with load.indexes_built_after(conn, member):
+            conn.execute(insert(member).from_select(columns, source))
+        return
     stmt = _dialect_insert(conn)(member).from_select(columns, source)
     unedited = member.c.migrated_hash == content_hash(member)
     changed = or_(*[member.c[name].is_distinct_from(stmt.excluded[name])
@@ -135,8 +140,14 @@ def replace_row_findings(conn: Connection, run_id: str) -> None:
 
 
 def clear_staging(conn: Connection, run_id: str) -> None:
+    """Drop the run's staged rows; on PostgreSQL a table holding no other run's rows is
+    truncated (deleting 2 M staged members row by row took seconds)."""
     for table in (*STAGING_TABLES, run_checkpoint):
-        conn.execute(delete(table).where(table.c.run_id == run_id))
+        others = select(table.c.run_id).where(table.c.run_id != run_id).limit(1)
+        if conn.dialect.name == "postgresql" and conn.execute(others).first() is None:
+            conn.exec_driver_sql(f'TRUNCATE "{table.name}"')
+        else:
+            conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
 def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,

@@ -83,11 +83,14 @@ def test_mariadb_to_postgresql_matches_truth(maria_url, pg_url, tmp_path, prefec
     summary = execute_run(_settings(maria_url, pg_url, legacy, out))
     assert_matches_truth(legacy / "truth.jsonl", out, pg_url)
     assert_ledger_balances(summary, load_truth(legacy / "truth.jsonl"))
+    # The first publish built the member table's indexes after filling it: they are all there.
+    engine = sa.create_engine(pg_url)
+    indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(engine).get_indexes("member")}
+    assert indexes == {"ix_member_party": ["party_code"], "ix_member_nik": ["nik"]}
     # Running again on the same inputs changes nothing but the run history.
     before = _table_snapshot(pg_url)
     execute_run(_settings(maria_url, pg_url, legacy, tmp_path / "out2"))
     assert _table_snapshot(pg_url) == before
-    engine = sa.create_engine(pg_url)
     with engine.connect() as conn:
         runs = conn.execute(sa.text("SELECT count(*) FROM migration_run WHERE state='published'")).scalar_one()
     engine.dispose()
