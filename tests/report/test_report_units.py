@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path
@@ -14,7 +15,7 @@ from sipol_migrate.report.places import PlaceBook
 from sipol_migrate.report.privacy import mask_nik, party_detail
 from sipol_migrate.report.render import embed_json
 from sipol_migrate.report.svg import number
-from sipol_migrate.report.xlsx import Column, SheetStream, sheet_title, workbook
+from sipol_migrate.report.xlsx import Column, SheetStream, sheet_title, workbook, writer_process
 
 FINDINGS_MD = Path(__file__).resolve().parents[3] / "shared" / "spec" / "FINDINGS.md"
 
@@ -76,19 +77,71 @@ def test_places_prefer_2022_then_2017():
     assert book.place("xx", None).kab == "" and book.place(None, None).prov == ""
 
 
-def test_sheet_stream_splits_and_names(tmp_path):
+@pytest.mark.parametrize("in_worker", [False, True], ids=["here", "writer-process"])
+def test_sheet_stream_splits_and_names(tmp_path, in_worker):
     assert sheet_title("Perbaiki data (BMS)", 2) == "Perbaiki data (BMS) (2)"
     assert len(sheet_title("x" * 40, 12)) == 31
     path = tmp_path / "t.xlsx"
-    with workbook(path) as book:
-        stream = SheetStream(book, "Daftar", [Column("ID", 10, "number"), Column("NIK", 20)], row_limit=4)
-        for i in range(10):
-            stream.add([i, f"{i:016d}"])
-        stream.close()
-    assert stream.sheets == ["Daftar", "Daftar (2)", "Daftar (3)", "Daftar (4)"]
+    with writer_process() if in_worker else contextlib.nullcontext():
+        with workbook(path) as book:
+            stream = SheetStream(book, "Daftar", [Column("ID", 10, "number"), Column("NIK", 20)], row_limit=4)
+            for i in range(10):
+                stream.add([i, f"{i:016d}"])
+            stream.close()
+        assert stream.sheets == ["Daftar", "Daftar (2)", "Daftar (3)", "Daftar (4)"]
     book = openpyxl.load_workbook(path)
     got = [r for name in book.sheetnames for r in list(book[name].iter_rows(values_only=True))[1:]]
     assert got == [(i, f"{i:016d}") for i in range(10)]
     assert book["Daftar (4)"].auto_filter.ref == "A1:B2"
+    assert not list(tmp_path.glob("*.tmp"))
     with pytest.raises(ValueError):
         SheetStream(None, "x", [], row_limit=1)
+
+
+def test_writer_process_writes_books_in_order_and_reports_a_failure(tmp_path):
+    """Many rows across several books: all written; a book that cannot be written raises its
+    OSError when the writer is left, leaves no file behind, and does not stop the others."""
+    columns = [Column("ID", 10, "number"), Column("Nama", 20)]
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    with pytest.raises(OSError):
+        with writer_process():
+            for name in ("a", "b"):
+                with workbook(tmp_path / name / "laporan.xlsx") as book:
+                    stream = SheetStream(book, "Daftar", columns)
+                    for i in range(5_000):
+                        stream.add([i, f"nama {name} {i}"])
+                    stream.close()
+            with workbook(blocked / "laporan.xlsx") as book:
+                SheetStream(book, "Daftar", columns).close()
+            with workbook(tmp_path / "c" / "laporan.xlsx") as book:
+                book.write_blocks("Ringkasan", ["judul"], [("", columns, [[1, "satu"]])])
+    for name in ("a", "b"):
+        rows = list(openpyxl.load_workbook(tmp_path / name / "laporan.xlsx")["Daftar"].iter_rows(values_only=True))
+        assert rows[1:] == [(i, f"nama {name} {i}") for i in range(5_000)], name
+    summary = openpyxl.load_workbook(tmp_path / "c" / "laporan.xlsx")["Ringkasan"]
+    assert (1, "satu") in list(summary.iter_rows(values_only=True))
+    assert not (blocked / "laporan.xlsx").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_workbook_left_by_an_error_is_not_written(tmp_path):
+    with pytest.raises(RuntimeError), writer_process():
+        with workbook(tmp_path / "x.xlsx") as book:
+            book.add_sheet("Daftar", [Column("ID", 10)])
+            raise RuntimeError("stopped while reading the rows")
+    assert not list(tmp_path.iterdir())
+
+
+def test_a_writer_process_that_dies_fails_the_reports_without_hanging(tmp_path):
+    from sipol_migrate.report import xlsx
+
+    columns = [Column("ID", 10, "number"), Column("Nama", 20)]
+    with pytest.raises(RuntimeError, match="XLSX writer process stopped"), writer_process():
+        with workbook(tmp_path / "a.xlsx") as book:
+            stream = SheetStream(book, "Daftar", columns)
+            xlsx._writer._process.kill()  # as the kernel's OOM killer would
+            for i in range(300_000):  # more than the pipe and the queue hold
+                stream.add([i, f"nama {i}"])
+            stream.close()
+    assert not (tmp_path / "a.xlsx").exists()

@@ -118,3 +118,17 @@ def test_structure_places_from_unit_and_officer_tables(state, tmp_path):
     places = {r[3]: r[2] for r in _rows(book, "Kepengurusan")}
     assert places["MGMT_OFFICER_MISSING"] == "DPC kab/kota KAB. BOGOR (32.01)"
     assert places["OFFICER_NIK_INVALID"] == "SEKRETARIS — Rina, DPC kab/kota KAB. BOGOR (32.01)"
+
+
+def _contents(path) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(path)
+    return {name: list(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
+
+
+def test_workbooks_from_the_writer_process_equal_those_written_here(state, tmp_path):
+    write_all(state, tmp_path / "here", row_limit=3)
+    write_all(state, tmp_path / "worker", row_limit=3, xlsx_process=True)
+    for folder in ("PXA", "_kpu"):
+        here = _contents(tmp_path / "here" / folder / "laporan.xlsx")
+        assert here == _contents(tmp_path / "worker" / folder / "laporan.xlsx"), folder
+        assert len(here) > 3

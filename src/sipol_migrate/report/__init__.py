@@ -17,6 +17,7 @@ and returns {party code or "_kpu": [paths written]}. The progress sections compa
 from __future__ import annotations
 
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -26,7 +27,7 @@ from .catalogue import load_catalogue
 from .kpu import write_kpu_report
 from .party import Options, write_party_report
 from .places import PlaceBook
-from .xlsx import EXCEL_MAX_ROWS
+from .xlsx import EXCEL_MAX_ROWS, writer_process
 
 __all__ = ["write_reports"]
 log = get_logger(__name__)
@@ -35,18 +36,27 @@ log = get_logger(__name__)
 def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, parties,
                   mask_nik: bool = False, previous_run_id: str | None = None, *,
                   row_limit: int = EXCEL_MAX_ROWS, html_record_limit: int = 2_500,
-                  pdf: bool = True, party_xlsx: bool = True) -> dict[str, list[Path]]:
+                  pdf: bool = True, party_xlsx: bool = True, xlsx_process: bool = False) -> dict[str, list[Path]]:
     """Write every party's report and the KPU overview; `parties` is a PartyMap (`.parties`).
 
     row_limit: rows per XLSX sheet, header included (Excel's maximum by default; tests lower it).
     html_record_limit: records per category embedded in laporan.html (the XLSX has them all).
     party_xlsx=False: leave the parties' laporan.xlsx out (an unchanged rerun copies the previous
     run's, which lists the same rows); their pages read their sample records directly.
+    xlsx_process=True: a worker process writes the workbooks (xlsx.writer_process) while this one
+    goes on reading and rendering.
     """
     out_dir = Path(out_dir)
     catalogue = load_catalogue()
     places = PlaceBook.load(target)
     options = Options(mask_nik=mask_nik, row_limit=row_limit, html_record_limit=html_record_limit, pdf=pdf)
+    with writer_process() if xlsx_process else nullcontext():
+        return _write_all(target, run_id, out_dir, summary, parties, catalogue, places, options,
+                          previous_run_id, party_xlsx)
+
+
+def _write_all(target, run_id, out_dir, summary, parties, catalogue, places, options, previous_run_id,
+               party_xlsx) -> dict[str, list[Path]]:
     written: dict[str, list[Path]] = {}
     for party in parties.parties:
         started = time.perf_counter()
@@ -55,6 +65,6 @@ def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, par
         log.info("party report written", party=party.code, files=len(written[party.code]),
                  seconds=round(time.perf_counter() - started, 2))
     written["_kpu"] = write_kpu_report(target, run_id, summary, parties, out_dir, catalogue,
-                                       row_limit, previous_run_id)
+                                       options.row_limit, previous_run_id)
     return written
 
