@@ -1,12 +1,15 @@
 """Progress since the previous published run: what each party fixed, what is new, what is open.
 
 Findings are compared by (entity, legacy_id, code) — the party-facing findings only (KPU-only
-codes are left out) — in SQL, per party; the lists go to `<CODE>/progress.csv`.
+codes are left out) — in SQL, per party; the lists go to `<CODE>/progress.csv`. A run that
+published the previous run's findings again (an unchanged rerun, unchanged.py) has every finding
+still open: they are listed without comparing the two runs.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 from sqlalchemy import Engine, and_, exists, func, literal, select, union_all
@@ -26,6 +29,14 @@ def previous_run(target: Engine, run_id: str) -> str | None:
              .order_by(r.c.started_at.desc()).limit(1))
     with target.connect() as conn:
         return conn.execute(query).scalar()
+
+
+def repeats(target: Engine, run_id: str, previous: str) -> bool:
+    """True when `run_id` published the findings of `previous` again, unchanged."""
+    r = migration_run
+    with target.connect() as conn:
+        stats = conn.execute(select(r.c.stats).where(r.c.run_id == run_id)).scalar()
+    return bool(stats) and json.loads(stats).get("unchanged_since") == previous
 
 
 def _side(run_id: str, party_code: str):
@@ -52,9 +63,13 @@ def _both(current: str, previous: str, party_code: str):
 
 def write_progress(target: Engine, run_id: str, previous: str, party_code: str, path: Path) -> dict:
     """Write the party's progress list; return its counts."""
-    rows = union_all(_only_in(previous, run_id, party_code, "fixed"),
-                     _only_in(run_id, previous, party_code, "new"),
-                     _both(run_id, previous, party_code)).subquery()
+    if repeats(target, run_id, previous):
+        current = _side(run_id, party_code).subquery()
+        rows = select(literal("still_open").label("progress"), current).subquery()
+    else:
+        rows = union_all(_only_in(previous, run_id, party_code, "fixed"),
+                         _only_in(run_id, previous, party_code, "new"),
+                         _both(run_id, previous, party_code)).subquery()
     counts = {"fixed": 0, "new": 0, "still_open": 0}
     with target.connect() as conn, atomic_write(path) as handle:
         writer = csv.writer(handle)

@@ -16,6 +16,7 @@ from sqlalchemy import Engine, and_, distinct, func, inspect, select
 
 from ..model import ANGGOTA, KEPENGURUSAN, PARTAI, PENGURUS
 from ..output import KPU_ONLY_CODES
+from ..progress import repeats
 from ..schema import finding, member, member_holding
 
 STRUCTURE_ENTITIES = (KEPENGURUSAN, PENGURUS, PARTAI)
@@ -166,9 +167,14 @@ def progress_counts(target: Engine, run_id: str, previous_run_id: str,
         .group_by(cur.c.party_code, cur.c.code),
     }
     counts: dict[str, dict[tuple[str, str], int]] = {}
-    with target.connect() as conn:
-        for name, query in queries.items():
-            counts[name] = {(p, c): int(n) for p, c, n in conn.execute(query)}
+    if repeats(target, run_id, previous_run_id):  # the same findings again: all still open
+        with target.connect() as conn:
+            counts["current"] = {(p, c): int(n) for p, c, n in conn.execute(queries["current"])}
+        counts["previous"] = counts["still_open"] = counts["current"]
+    else:
+        with target.connect() as conn:
+            for name, query in queries.items():
+                counts[name] = {(p, c): int(n) for p, c, n in conn.execute(query)}
     result: dict[str, dict[str, dict[str, int]]] = {}
     for key in set(counts["current"]) | set(counts["previous"]):
         still = counts["still_open"].get(key, 0)
