@@ -141,13 +141,16 @@ def replace_row_findings(conn: Connection, run_id: str) -> None:
 
 def clear_staging(conn: Connection, run_id: str) -> None:
     """Drop the run's staged rows; on PostgreSQL a table holding no other run's rows is
-    truncated (deleting 2 M staged members row by row took seconds)."""
+    truncated (deleting 2 M staged members row by row took seconds). The table is locked before
+    it is looked at, so no other run's batch can commit in between."""
     for table in (*STAGING_TABLES, run_checkpoint):
-        others = select(table.c.run_id).where(table.c.run_id != run_id).limit(1)
-        if conn.dialect.name == "postgresql" and conn.execute(others).first() is None:
-            conn.exec_driver_sql(f'TRUNCATE "{table.name}"')
-        else:
-            conn.execute(delete(table).where(table.c.run_id == run_id))
+        if conn.dialect.name == "postgresql":
+            conn.exec_driver_sql(f'LOCK TABLE "{table.name}" IN ACCESS EXCLUSIVE MODE')
+            others = select(table.c.run_id).where(table.c.run_id != run_id).limit(1)
+            if conn.execute(others).first() is None:
+                conn.exec_driver_sql(f'TRUNCATE "{table.name}"')
+                continue
+        conn.execute(delete(table).where(table.c.run_id == run_id))
 
 
 def publish(target: Engine, run_id: str, parties, ledger: dict, stats: dict,

@@ -26,7 +26,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import (
-    BigInteger, Column, Connection, DateTime, Engine, Integer, MetaData, String, Table, Text, and_, cast,
+    BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, Text, and_, cast,
     delete, exists, func, insert, literal, or_, select, update,
 )
 
@@ -43,8 +43,7 @@ _COPIES = Table(
     "set_rule_copy", MetaData(),
     Column("legacy_id", BigInteger, primary_key=True), Column("party_code", String(20)),
     Column("nik", Text), Column("row_status", String(3)), Column("rank", Integer),
-    Column("kept_id", BigInteger), Column("updated_at", DateTime),
-    prefixes=["TEMPORARY"],
+    Column("kept_id", BigInteger), prefixes=["TEMPORARY"],
 )
 
 _FINDING_COLUMNS = ["run_id", "party_code", "entity", "legacy_id", "code", "status", "field",
@@ -83,8 +82,8 @@ def copy_repeated_niks(conn: Connection, run_id: str) -> None:
               "order_by": (rows.c.legacy_updated_at.desc().nulls_last(), rows.c.legacy_id.desc())}
     _COPIES.create(conn)
     conn.execute(insert(_COPIES).from_select(
-        ["legacy_id", "party_code", "nik", "row_status", "updated_at", "rank", "kept_id"],
-        select(rows.c.legacy_id, rows.c.party_code, rows.c.nik, rows.c.row_status, rows.c.legacy_updated_at,
+        ["legacy_id", "party_code", "nik", "row_status", "rank", "kept_id"],
+        select(rows.c.legacy_id, rows.c.party_code, rows.c.nik, rows.c.row_status,
                func.row_number().over(**window), func.first_value(rows.c.legacy_id).over(**window))))
     load.refresh_statistics(conn, [_COPIES])
 

@@ -105,3 +105,22 @@ def test_bulk_staging_only_on_postgresql(pg_url, tmp_path):
     create_schema(pg)
     assert not _index_names(pg) & set(BULK_STAGING_INDEXES) and not _keyed(pg)
     assert _unlogged(pg) == expected_unlogged
+
+
+def test_clearing_a_run_keeps_the_staged_rows_of_another(pg_url):
+    from sipol_migrate.publish import clear_staging
+
+    pg = sa.create_engine(pg_url)
+    create_schema(pg)
+    rows = [{"run_id": run, "legacy_id": i, "partai_id": 1, "is_deleted": False, "origin": "legacy"}
+            for run in ("r-a", "r-b") for i in range(3)]
+    with pg.begin() as conn:
+        conn.execute(stg_member.insert(), rows)
+        clear_staging(conn, "r-a")  # r-b's rows are there: deleted row by row
+    with pg.connect() as conn:
+        assert conn.execute(sa.select(stg_member.c.run_id).distinct()).scalars().all() == ["r-b"]
+    with pg.begin() as conn:
+        clear_staging(conn, "r-b")  # the only run left: truncated
+    with pg.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(stg_member)).scalar_one() == 0
+    pg.dispose()
