@@ -20,7 +20,7 @@ from .catalogue import Catalogue
 from .party import OUTCOMES, STATUS_ORDER
 from .render import write_page
 from .svg import OUTCOME_LABELS, stacked_rows
-from .xlsx import Column, SheetStream, workbook, write_blocks
+from .xlsx import Column, SheetStream, workbook
 
 NO_PARTY = "(tanpa partai)"
 SKIP_CODES = ("SKIPPED_ORPHAN", "SKIPPED_PARTY_UNMAPPED", "SKIPPED_DELETED")
@@ -128,21 +128,21 @@ def _write_xlsx(path: Path, target, run_id: str, ctx: dict, row_limit: int) -> t
                            [Column("Partai", 12), Column("Nama", 40), Column("Diperbaiki", 12, "number"),
                             Column("Baru", 12, "number"), Column("Masih terbuka", 12, "number")],
                            [[r["code"], r["name"], r["fixed"], r["new"], r["still_open"]] for r in ctx["progress"]]))
-        write_blocks(book, "Ringkasan", [f"Ikhtisar migrasi Sipol 2017 untuk KPU — proses {run_id}"], blocks)
+        book.write_blocks("Ringkasan", [f"Ikhtisar migrasi Sipol 2017 untuk KPU — proses {run_id}"], blocks)
         code_cols = [Column("Kelompok", 10), Column("Kode", 30), Column("Temuan", 36), Column("Status", 9)] + \
             [Column(p, 11, "number") for p in ctx["columns"]] + [Column("Jumlah", 12, "number")]
-        write_blocks(book, "Temuan per kode", [], [("", code_cols, [
+        book.write_blocks("Temuan per kode", [], [("", code_cols, [
             [r["group"], r["code"], r["judul"], r["status"], *r["cells"], r["total"]] for r in ctx["matrix"]])])
         pairs = SheetStream(book, "Ganda lintas partai", PAIR_COLUMNS, row_limit)
         for pa, ida, pb, idb in pair_rows(target, run_id):
             pairs.add([pa, int(ida), pb, int(idb)])
         pairs.close()
-        write_blocks(book, "Dilewati", [], [("", [
+        book.write_blocks("Dilewati", [], [("", [
             Column("Entitas", 13), Column("Kode", 26), Column("Partai", 14), Column("partai_id lama", 14, "number"),
             Column("Jumlah", 12, "number")], [list(r) for r in ctx["skipped"]])])
         if ctx["stats"]:
-            write_blocks(book, "Statistik", [], [("", [Column("Ukuran", 40), Column("Nilai", 20)],
-                                                  [[k, str(v)] for k, v in ctx["stats"]])])
+            book.write_blocks("Statistik", [], [("", [Column("Ukuran", 40), Column("Nilai", 20)],
+                                                 [[k, str(v)] for k, v in ctx["stats"]])])
     return path, pairs.rows
 
 

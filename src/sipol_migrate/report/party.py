@@ -20,7 +20,7 @@ from .privacy import party_detail, show_nik
 from .render import write_page
 from .structure import describer
 from .svg import OUTCOME_LABELS, hbars, ledger_chart
-from .xlsx import EXCEL_MAX_ROWS, Column, SheetStream, workbook, write_blocks
+from .xlsx import EXCEL_MAX_ROWS, Column, SheetStream, workbook
 
 OUTCOMES = ("MS", "BMS", "TMS", "MERGED", "SKIPPED")
 SHEETS = {q.BMS: "Perbaiki data (BMS)", q.TMS: "Ganti anggota (TMS)", q.MERGED: "Ganda",
@@ -133,7 +133,7 @@ def _summary_sheet(book, data: PartyData, run_id: str) -> None:
     ledger_rows.append(["Jumlah data dibaca", data.ledger.get("read", 0)])
     sheets = [[SHEETS[c], CATEGORY_LABELS[c], data.record_totals.get(c, 0)] for c in q.CATEGORIES]
     codes = [[r["code"], r["judul"], r["status"], r["count"], r["arti"], r["tindakan"]] for r in data.code_rows]
-    write_blocks(book, "Ringkasan", [
+    book.write_blocks("Ringkasan", [
         f"Laporan migrasi data Sipol 2017 — {data.name} ({data.code})",
         f"Proses: {run_id}. Satu baris per data yang perlu ditindaklanjuti; lembar yang penuh "
         "dilanjutkan pada lembar bernama sama dengan nomor (2), (3), …",

@@ -349,6 +349,3 @@ class SheetStream:
         self._close_sheet()
         self._sheet = None
 
-
-def write_blocks(book, title: str, notes: list[str], blocks: list[tuple[str, list[Column], list]]) -> None:
-    book.write_blocks(title, notes, blocks)
