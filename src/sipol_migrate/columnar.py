@@ -154,8 +154,6 @@ def _build_frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.D
     return districts, unit_frame, domiciles
 
 
-
-
 # --- mapping ----------------------------------------------------------------------------------
 
 

@@ -44,6 +44,7 @@ def rows_per_batch(batch_size: int | None, as_columns: bool = False) -> int:
     """`--batch-size` when given, else the default of the path that stages the rows."""
     return batch_size or (COLUMN_BATCH if as_columns else ROW_BATCH)
 
+
 SKIPPED_ORPHAN = "SKIPPED_ORPHAN"
 SKIPPED_PARTY_UNMAPPED = "SKIPPED_PARTY_UNMAPPED"
 SKIPPED_DELETED = "SKIPPED_DELETED"

@@ -247,7 +247,7 @@ class _RemoteBook:
     """A `Book` whose operations run in the worker process (see `writer_process`)."""
 
     def __init__(self, writer: _Writer, path: Path):
-        self._writer, self.path = writer, path
+        self._writer = writer
         self._number = writer.open(path)
         self._sheets = 0
 
