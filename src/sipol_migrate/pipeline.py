@@ -420,7 +420,7 @@ def write_outputs(inputs: Inputs, run_id: str, summary: dict, target=None, out: 
 
         write_scan_json(inputs.scan, out / "_kpu" / "scan.json")
     report.write_reports(target, run_id, out, summary, inputs.parties, mask_nik=inputs.settings.mask_nik,
-                         previous_run_id=previous, party_xlsx=base is None,
+                         previous_run_id=previous, pages_from=(base.run_id, base.out_dir) if base else None,
                          xlsx_process=inputs.settings.workers > 1)
     return out
 

@@ -13,9 +13,10 @@ same inputs fingerprint (rules, mappings, region list, version) is *unchanged* w
 Then everything a full run would compute is known to come out the same, so the run
 (`pipeline.publish_unchanged`) copies the previous run's findings under its own run id (the
 interface wants the new run's rows in `finding`), writes a fresh summary.json, progress.csv and
-HTML / PDF pages naming the new run, and copies the files whose content cannot differ (every
-findings.csv, the parties' laporan.xlsx — whose summary sheet names the run that produced the
-rows —, the scan and the quality gate's results). The migrated data is not touched.
+HTML / PDF pages naming the new run (from the data of the previous run's pages, its
+laporan.json, with the progress counted again), and copies the files whose content cannot differ
+(every findings.csv, the parties' laporan.xlsx — whose summary sheet names the run that produced
+the rows —, the scan and the quality gate's results). The migrated data is not touched.
 Any difference, `--full`, or a source without a checksum (not MariaDB, MySQL or SQLite) takes the
 normal incremental path.
 """
@@ -58,6 +59,12 @@ def reusable(relative: str) -> bool:
     return relative.startswith("_kpu/data-docs/")
 
 
+def _in_manifest(relative: str) -> bool:
+    """The files copied, and the parties' page data (laporan.json), which a rerun reads."""
+    path = PurePosixPath(relative)
+    return reusable(relative) or (path.name == "laporan.json" and path.parts[0] != "_kpu")
+
+
 @dataclass(frozen=True)
 class Base:
     """The published run an unchanged rerun repeats."""
@@ -78,11 +85,11 @@ def file_sha256(path: Path) -> str:
 
 
 def manifest(folder: Path) -> dict[str, list]:
-    """relative path → [size, sha256] of the files an unchanged rerun reuses."""
+    """relative path → [size, sha256] of the files an unchanged rerun copies or reads."""
     files = {}
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         relative = path.relative_to(folder).as_posix()
-        if reusable(relative):
+        if _in_manifest(relative):
             files[relative] = [path.stat().st_size, file_sha256(path)]
     return files
 

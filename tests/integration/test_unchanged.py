@@ -79,8 +79,9 @@ def test_unchanged_rerun_publishes_the_same_result_under_a_new_run(maria_url, pg
     assert list((o2 / "_kpu" / "data-docs").rglob("index.html"))
     page = (o2 / code / "laporan.html").read_text(encoding="utf-8")
     assert f"Proses {second['run_id']}" in page and first["run_id"] in page  # progress since run 1
-    # The page's records, read without writing the workbook, are those the first run's page had.
+    # The page's records, rendered from the first run's laporan.json, are those its page had.
     assert _page_data(page) == _page_data((o1 / code / "laporan.html").read_text(encoding="utf-8"))
+    assert json.loads((o2 / code / "laporan.json").read_text(encoding="utf-8"))["run_id"] == second["run_id"]
     assert _page_data(page)["records"]
     assert (o2 / code / "ringkasan.pdf").exists() and (o2 / "_kpu" / "laporan.xlsx").exists()
     # Progress against the first run: nothing fixed, nothing new, every finding still open.
@@ -134,6 +135,11 @@ def test_any_change_makes_the_rerun_recompute(maria_url, pg_url, legacy, tmp_pat
     run = _run(maria_url, pg_url, legacy, tmp_path / "o6")
     assert _recomputed(run)
     assert (tmp_path / "o6" / code / "laporan.xlsx").read_bytes()[:2] == b"PK"
+    # So is the page data an unchanged rerun would render its pages from.
+    (tmp_path / "o6" / code / "laporan.json").write_text('{"run_id": "edited"}', encoding="utf-8")
+    run = _run(maria_url, pg_url, legacy, tmp_path / "o8")
+    assert _recomputed(run)
+    assert json.loads((tmp_path / "o8" / code / "laporan.json").read_text(encoding="utf-8"))["run_id"] == run["run_id"]
 
     # The settings differ (another reference date): recomputed.
     run = _run(maria_url, pg_url, legacy, tmp_path / "o7", "--reference-date", "2023-01-01")

@@ -31,7 +31,8 @@ def _contents(path: Path) -> list[tuple[str, bytes]]:
 def test_party_folder_holds_only_its_own_members(state, tmp_path, mask):
     write_all(state, tmp_path, mask_nik=mask, pdf=True)
     files = sorted(p for p in (tmp_path / "PXA").rglob("*") if p.is_file())
-    assert {p.name for p in files} >= {"findings.csv", "laporan.html", "laporan.xlsx", "ringkasan.pdf"}
+    assert {p.name for p in files} >= {"findings.csv", "laporan.html", "laporan.json", "laporan.xlsx",
+                                          "ringkasan.pdf"}
     for path in files:
         for name, data in _contents(path):
             for needle in FORBIDDEN:

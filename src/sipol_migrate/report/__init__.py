@@ -7,6 +7,7 @@ writes, from the published state of `run_id`:
     out_dir/<CODE>/laporan.html   self-contained page (Bahasa Indonesia): ledger, findings by code and
                                   region, records to fix (searchable sample), structure, progress
     out_dir/<CODE>/laporan.xlsx   every record to fix, one sheet per action (streamed)
+    out_dir/<CODE>/laporan.json   the page's data: aggregates, sample records, progress
     out_dir/<CODE>/ringkasan.pdf  one- or two-page summary (when weasyprint can load)
     out_dir/_kpu/laporan.html, out_dir/_kpu/laporan.xlsx   the overview across parties
 
@@ -36,13 +37,15 @@ log = get_logger(__name__)
 def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, parties,
                   mask_nik: bool = False, previous_run_id: str | None = None, *,
                   row_limit: int = EXCEL_MAX_ROWS, html_record_limit: int = 2_500,
-                  pdf: bool = True, party_xlsx: bool = True, xlsx_process: bool = False) -> dict[str, list[Path]]:
+                  pdf: bool = True, pages_from: tuple[str, Path] | None = None,
+                  xlsx_process: bool = False) -> dict[str, list[Path]]:
     """Write every party's report and the KPU overview; `parties` is a PartyMap (`.parties`).
 
     row_limit: rows per XLSX sheet, header included (Excel's maximum by default; tests lower it).
     html_record_limit: records per category embedded in laporan.html (the XLSX has them all).
-    party_xlsx=False: leave the parties' laporan.xlsx out (an unchanged rerun copies the previous
-    run's, which lists the same rows); their pages read their sample records directly.
+    pages_from: (run id, output folder) of a run with the same findings (an unchanged rerun's
+    base). The parties' laporan.xlsx are left out (the caller copies that run's, which list the
+    same rows) and their pages are that run's laporan.json with the progress counted again.
     xlsx_process=True: a worker process writes the workbooks (xlsx.writer_process) while this one
     goes on reading and rendering.
     """
@@ -52,16 +55,16 @@ def write_reports(target: Engine, run_id: str, out_dir: Path, summary: dict, par
     options = Options(mask_nik=mask_nik, row_limit=row_limit, html_record_limit=html_record_limit, pdf=pdf)
     with writer_process() if xlsx_process else nullcontext():
         return _write_all(target, run_id, out_dir, summary, parties, catalogue, places, options,
-                          previous_run_id, party_xlsx)
+                          previous_run_id, pages_from)
 
 
 def _write_all(target, run_id, out_dir, summary, parties, catalogue, places, options, previous_run_id,
-               party_xlsx) -> dict[str, list[Path]]:
+               pages_from) -> dict[str, list[Path]]:
     written: dict[str, list[Path]] = {}
     for party in parties.parties:
         started = time.perf_counter()
         written[party.code] = write_party_report(target, run_id, party, summary, out_dir, catalogue,
-                                                 places, options, previous_run_id, xlsx=party_xlsx)
+                                                 places, options, previous_run_id, pages_from)
         log.info("party report written", party=party.code, files=len(written[party.code]),
                  seconds=round(time.perf_counter() - started, 2))
     written["_kpu"] = write_kpu_report(target, run_id, summary, parties, out_dir, catalogue,

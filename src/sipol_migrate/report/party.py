@@ -1,18 +1,21 @@
 """One party's report: laporan.xlsx (every record to fix), laporan.html (summary and a sample to
-search), ringkasan.pdf (optional). Only the party's own rows are read (party_code filter, joins
-keyed on the party as well), and the cross-party finding's detail is never shown.
+search), laporan.json (what the page shows, machine-readable), ringkasan.pdf (optional). Only the
+party's own rows are read (party_code filter, joins keyed on the party as well), and the
+cross-party finding's detail is never shown.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import Engine
 
 from ..model import ANGGOTA
+from ..output import atomic_write
 from . import queries as q
 from .catalogue import Catalogue
 from .places import PlaceBook
@@ -65,7 +68,6 @@ class PartyData:
     progress: dict | None
     samples: dict[str, list] = field(default_factory=lambda: defaultdict(list))
     structure_total: int = 0
-    sheets: list[str] = field(default_factory=list)
 
 
 def _code_rows(counts: list[tuple[str, str, str, int]], catalogue: Catalogue) -> list[dict]:
@@ -156,7 +158,6 @@ def _write_members(book, target, run_id: str, data: PartyData, category: str, pl
         if len(sample) < options.html_record_limit:
             sample.append(_member_sample(category, values, kab))
     sheet.close()
-    data.sheets.extend(sheet.sheets)
 
 
 def _write_structure(book, target, run_id: str, data: PartyData, places: PlaceBook,
@@ -171,7 +172,6 @@ def _write_structure(book, target, run_id: str, data: PartyData, places: PlaceBo
             sample.append(values[:7])
     sheet.close()
     data.structure_total = sheet.rows
-    data.sheets.extend(sheet.sheets)
 
 
 def _member_sample(category: str, values: list, kab: str) -> list:
@@ -241,17 +241,49 @@ def write_html(path: Path, run_id: str, summary: dict, data: PartyData, catalogu
         page_data=page_data(data, catalogue))
 
 
+def write_page_data(path: Path, run_id: str, data: PartyData) -> Path:
+    """laporan.json: the page's data as gathered (aggregates in full, the sample records, progress)."""
+    with atomic_write(path) as handle:
+        json.dump({"run_id": run_id, **{f.name: getattr(data, f.name) for f in fields(data)}}, handle, ensure_ascii=False, separators=(",", ":"))
+    return path
+
+
+def read_page_data(path: Path, run_id: str, code: str) -> PartyData | None:
+    """The PartyData a run with the same findings wrote (`write_page_data`); None when `path` is
+    missing, unreadable, or not that run's page of that party."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    names = [f.name for f in fields(PartyData)]
+    if not isinstance(saved, dict) or saved.get("run_id") != run_id or saved.get("code") != code \
+            or not set(names) <= set(saved):
+        return None
+    data = PartyData(**{name: saved[name] for name in names})
+    data.samples = defaultdict(list, data.samples)
+    return data
+
+
 def write_party_report(target: Engine, run_id: str, party, summary: dict, out_dir: Path,
                        catalogue: Catalogue, places: PlaceBook, options: Options,
-                       previous_run_id: str | None = None, xlsx: bool = True) -> list[Path]:
+                       previous_run_id: str | None = None, pages_from: tuple[str, Path] | None = None) -> list[Path]:
+    """`pages_from`: (run id, output folder) of a run with the same findings. The party's
+    laporan.xlsx is then not written (the caller copies that run's), and the page data comes from
+    that run's laporan.json when it holds it, else from the database (without the workbook)."""
     folder = out_dir / party.code
-    data = gather(target, run_id, party, summary, catalogue, places, previous_run_id)
     paths = []
-    if xlsx:
-        paths.append(write_xlsx(folder / "laporan.xlsx", target, run_id, data, places, catalogue, options))
+    data = None if pages_from is None else \
+        read_page_data(pages_from[1] / party.code / "laporan.json", pages_from[0], party.code)
+    if data is not None:
+        data.progress = _progress(target, run_id, previous_run_id, party.code, catalogue)
     else:
-        read_samples(target, run_id, data, places, catalogue, options)
+        data = gather(target, run_id, party, summary, catalogue, places, previous_run_id)
+        if pages_from is None:
+            paths.append(write_xlsx(folder / "laporan.xlsx", target, run_id, data, places, catalogue, options))
+        else:
+            read_samples(target, run_id, data, places, catalogue, options)
     paths.append(write_html(folder / "laporan.html", run_id, summary, data, catalogue, options))
+    paths.append(write_page_data(folder / "laporan.json", run_id, data))
     if options.pdf:
         from .pdf import write_summary_pdf
 
