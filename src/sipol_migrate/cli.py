@@ -148,6 +148,8 @@ def run(
     recompute: bool = typer.Option(False, help="Recompute even when nothing changed since the last run "
                                                "(otherwise that run's result is published again)."),
     batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 25000 staged as columns, 10000 per row]."),
+    partition_rows: Optional[int] = typer.Option(None, help="Rows per member partition: a larger party is read "
+                                                            "as id ranges of about N rows [default: 100000]."),
     workers: Optional[int] = typer.Option(None, help="Parallel partitions [default: 2]."),
     task_runner: Optional[str] = typer.Option(None, help="threads (default) or dask."),
     dask_address: Optional[str] = typer.Option(None, help="Address of a running Dask scheduler."),
@@ -161,7 +163,8 @@ def run(
         source_url=source, target_url=target, out_dir=out, party_map=party_map, regions=regions,
         reference_date=reference_date, office_required_until=office_required_until,
         province_basis=province_basis, full=full or None, recompute=recompute or None,
-        batch_size=batch_size, workers=workers, task_runner=task_runner, dask_address=dask_address, mask_nik=mask_nik or None,
+        batch_size=batch_size, partition_rows=partition_rows, workers=workers, task_runner=task_runner,
+        dask_address=dask_address, mask_nik=mask_nik or None,
         log_format=log_format, log_level=log_level, progress=not quiet)
     log.configure(settings.log_level, settings.log_format)
     summary = _guarded(execute_run, settings)

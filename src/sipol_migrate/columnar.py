@@ -6,8 +6,10 @@ member phase on two cores. This module stages the same rows with the same findin
 batch, without a Python object per row:
 
 - Rows whose text is not plain ASCII (double-encoded UTF-8 and other repairs, non-breaking
-  spaces, NUL) and soft-deleted rows go through the per-row path itself: the repair rules stay in
-  one place, and these rows are a few per cent.
+  spaces, NUL) go through the per-row path itself: the repair rules stay in one place, and these
+  rows are a few per cent.
+- Skipped rows (soft-deleted ones, and every row of a partition of an unmapped or unknown party)
+  keep only their ids and a SKIPPED finding, built as columns too (`_skipped`).
 - Columns with few distinct values in a batch (gender, marital status, occupation) are
   normalised and judged by the per-row functions themselves, once per distinct value; so are
   dates that are not printed the way MariaDB prints them.
@@ -20,9 +22,9 @@ batch, without a Python object per row:
 
 Reads come from connectorx (Rust: the GIL is released, so the prefetching reader really
 overlaps the work), dates cast to text by MariaDB (zero dates would not convert); writes are one
-COPY in CSV per table (load.write_rows). Used for whole partitions of a MariaDB source into PostgreSQL when polars
-and connectorx are installed (`usable`); otherwise, and for incremental reads, the per-row path
-runs as before.
+COPY in CSV per table (load.write_rows). Used for partitions read whole (not incremental) from
+a MariaDB source into PostgreSQL when polars and connectorx are installed (`usable`); otherwise
+the per-row path runs as before.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from .normalize import DATE_FLOOR, MEMBER_COLUMNS, normalize_gender, normalize_m
     parse_datetime
 from .rules import STATUS_OF, nik_birth
 from .rules.member import MINIMUM_AGE, MemberRuleContext
-from .schema import stg_member, stg_upload
+from .schema import stg_finding, stg_member, stg_upload
 
 try:  # optional at import: without them `usable` is False and the per-row path runs
     import connectorx
@@ -57,11 +59,11 @@ _SCIENTIFIC = r"^'?[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$"
 _MEMBER_COLUMNS = [c.name for c in stg_member.columns]
 
 
-def usable(source: Engine, target: Engine, changed=None, skip_code: str | None = None) -> bool:
-    """Whether rows can be staged here: whole partitions (no incremental `changed` clause) of
-    migrated rows, MariaDB/MySQL over TCP into PostgreSQL, polars and connectorx installed."""
+def usable(source: Engine, target: Engine, changed=None) -> bool:
+    """Whether rows can be staged here: partitions read whole (no incremental `changed` clause),
+    MariaDB/MySQL over TCP into PostgreSQL, polars and connectorx installed."""
     url = source.url
-    return (pl is not None and changed is None and skip_code is None
+    return (pl is not None and changed is None
             and url.get_backend_name() in ("mysql", "mariadb") and url.host is not None
             and target.dialect.name == "postgresql")
 
@@ -77,28 +79,33 @@ def _connectorx_url(source: Engine) -> str:
 
 
 @lru_cache(maxsize=8)
-def _batch_sql(table_name: str, columns: tuple[str, ...], by_party: bool) -> str:
-    """The batch query, with placeholders for the party, the last id and the batch size."""
+def _batch_sql(table_name: str, columns: tuple[str, ...], by_party: bool, bounded: bool) -> str:
+    """The batch query, with placeholders for the party, the last id read, the last id of the
+    range and the batch size."""
     table = LEGACY_TABLES[table_name]
     cols = [cast(table.c[name], String).label(name) if name in _DATE_COLUMNS else table.c[name]
             for name in columns]
     query = select(*cols).where(table.c.id > -1002).order_by(table.c.id).limit(1003)
     if by_party:
         query = query.where(table.c.partai_id == -1001)
+    if bounded:
+        query = query.where(table.c.id <= -1004)
     sql = str(query.compile(dialect=mysql.dialect(), compile_kwargs={"literal_binds": True}))
-    return sql.replace("-1001", "{partai_id}").replace("-1002", "{after}").replace("1003", "{limit}")
+    return (sql.replace("-1001", "{partai_id}").replace("-1002", "{after}").replace("-1004", "{last}")
+            .replace("1003", "{limit}"))
 
 
 def read_batches(source: Engine, table_name: str, columns: tuple[str, ...], batch_size: int, after_id: int,
-                 partai_id: int | None = None):
-    """Yield polars frames of a legacy table (one party's rows of it, given `partai_id`) in id
-    order, by keyset pages like extract.iter_batches."""
+                 partai_id: int | None = None, last_id: int | None = None):
+    """Yield polars frames of a legacy table (one party's rows of it, given `partai_id`; up to
+    `last_id`, given) in id order, by keyset pages like extract.iter_batches."""
     memory.limit_arenas()
     url = _connectorx_url(source)
-    template = _batch_sql(table_name, columns, partai_id is not None)
+    template = _batch_sql(table_name, columns, partai_id is not None, last_id is not None)
     last = after_id
     while True:
-        sql = template.format(partai_id=int(partai_id or 0), after=int(last), limit=int(batch_size))
+        sql = template.format(partai_id=int(partai_id or 0), after=int(last), last=int(last_id or 0),
+                              limit=int(batch_size))
         frame = connectorx.read_sql(url, sql, return_type="polars")
         if frame.height == 0:
             return
@@ -124,6 +131,12 @@ def _nik_births() -> pl.DataFrame:
                     rows.append((digits, *found))
     return pl.DataFrame(rows, schema={"b_digits": pl.String, "b_day": pl.Int32, "b_month": pl.Int32,
                                       "b_yy": pl.Int32, "b_woman": pl.Boolean}, orient="row")
+
+
+def warm() -> None:
+    """Build now what every batch needs whatever the run (a worker process does while it waits)."""
+    if pl is not None:
+        _nik_births()
 
 
 _context_frames: dict[int, tuple] = {}
@@ -335,22 +348,44 @@ def _staged(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.Da
 # --- a batch ----------------------------------------------------------------------------------
 
 
-def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext):
-    """(staged rows of the ASCII rows as a frame, findings frame, rows and findings of the rest
-    as the per-row path gives them). Every row of `frame` is in exactly one of the two parts."""
-    from .stage import transform_members
+def _skipped(frame: pl.DataFrame, run_id: str, party_code: str | None, code: str) -> list[tuple]:
+    """stage._skipped of every row: the staged row keeps its ids, the finding names the skip."""
+    ids = (pl.lit(run_id).alias("run_id"), pl.lit(party_code, dtype=pl.String).alias("party_code"),
+           pl.col("id").cast(pl.Int64).alias("legacy_id"))
+    known = {"partai_id": pl.col("partai_id").cast(pl.Int64), "is_deleted": pl.col("is_deleted") != 0,
+             "nik_valid": pl.lit(False), "outcome": pl.lit("SKIPPED"), "origin": pl.lit("legacy")}
+    rows = frame.select(*ids, **known).select(
+        [pl.col(c) if c in known or c in ("run_id", "party_code", "legacy_id") else pl.lit(None).alias(c)
+         for c in _MEMBER_COLUMNS])
+    findings = frame.select(*ids, entity=pl.lit(ANGGOTA), code=pl.lit(code), status=pl.lit("SKIPPED"),
+                            field=pl.lit(None, dtype=pl.String), detail=pl.lit(None, dtype=pl.String),
+                            origin=pl.lit("row"))
+    return [(stg_member, rows), (stg_finding, findings)]
 
+
+def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext) -> list[tuple]:
+    """The writes of one batch, (table, frame or rows) pairs: every row of `frame` is staged once,
+    as columns (`_staged`, `_skipped`) or by the per-row path (text that is not plain ASCII)."""
+    from .stage import SKIPPED_DELETED, transform_members
+
+    party_code = partition.party_code
+    if partition.skip_code is not None:
+        return _skipped(frame, run_id, party_code, partition.skip_code)
+    deleted = pl.col("is_deleted") != 0
     plain = pl.all_horizontal(*(  # ASCII (one byte per character) and no NUL
         ((pl.col(c).str.len_bytes() == pl.col(c).str.len_chars()) & ~pl.col(c).str.contains("\x00", literal=True))
         .fill_null(True) for c in _TEXT_COLUMNS))
-    is_fast = plain & (pl.col("is_deleted") == 0)
-    fast, rest = frame.filter(is_fast), frame.filter(~is_fast)
-    rows, findings = transform_members(run_id, rest.to_dicts(), partition, ctx) if rest.height else ([], [])
-    if fast.height == 0:
-        return None, None, rows, findings
-    checked = _checked(_mapped(fast, ctx), ctx)
-    return (_staged(checked, run_id, partition.party_code), _findings(checked, run_id, partition.party_code),
-            rows, findings)
+    writes = []
+    if (gone := frame.filter(deleted)).height:
+        writes += _skipped(gone, run_id, party_code, SKIPPED_DELETED)
+    if (rest := frame.filter(~deleted & ~plain)).height:
+        rows, findings = transform_members(run_id, rest.to_dicts(), partition, ctx)
+        writes += [(stg_member, rows), (stg_finding, findings)]
+    if (fast := frame.filter(~deleted & plain)).height:
+        checked = _checked(_mapped(fast, ctx), ctx)
+        writes += [(stg_member, _staged(checked, run_id, party_code)),
+                   (stg_finding, _findings(checked, run_id, party_code))]
+    return writes
 
 
 def transform_uploads(run_id: str, kind: str, frame: pl.DataFrame) -> pl.DataFrame:

@@ -64,6 +64,14 @@ def member_counts_by_party(engine: Engine) -> dict[int, tuple[int, int]]:
         return {int(p): (int(n), int(s or 0)) for p, n, s in conn.execute(query)}
 
 
+def member_id_bounds(engine: Engine) -> dict[int, tuple[int, int]]:
+    """Per legacy partai_id: the smallest and the largest id of its t_anggota rows."""
+    query = select(t_anggota.c.partai_id, func.min(t_anggota.c.id), func.max(t_anggota.c.id)).group_by(
+        t_anggota.c.partai_id)
+    with engine.connect() as conn:
+        return {int(p): (int(low), int(high)) for p, low, high in conn.execute(query)}
+
+
 def party_ids(engine: Engine) -> set[int]:
     with engine.connect() as conn:
         return {int(r[0]) for r in conn.execute(select(m_partai.c.id))}

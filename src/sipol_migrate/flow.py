@@ -68,8 +68,8 @@ def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan, clock=N
     # other threads are filling, and walking them is wasted work.
     wrap = Shipped if inputs.settings.task_runner == "dask" else quote  # Dask drops quote(): picklable.py
     shared, context = wrap(inputs), wrap(ctx)
-    if member_workers.wanted(inputs, faults):  # both cores: the tasks hand their work to processes
-        member_workers.start(inputs, run_id, ctx)
+    if member_workers.prepared():  # both cores: the tasks hand their work to processes
+        member_workers.start(run_id, ctx)
     try:
         futures = [stage_partition.submit(shared, run_id, context, wrap(part), wrap(faults))
                    for part in inputs.partitions]
@@ -81,6 +81,7 @@ def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan, clock=N
         clock.split("stage_members", max((r.finished_at for r in results[:-2]), default=time.time()))
         clock.mark("stage_uploads")
     return {
+        "partitions": len(inputs.partitions),
         "rows_read": sum(r.rows_read for r in results if r.partition not in ("ktp", "kta")),
         "uploads_read": sum(r.rows_read for r in results if r.partition in ("ktp", "kta")),
         "batches_done": sum(r.batches_done for r in results),
@@ -100,9 +101,14 @@ def run_migration(settings: Settings) -> dict:
     clock.mark("compare_with_last_run")
     if inputs.unchanged is not None:
         return _run_unchanged(inputs, clock, started)
-    scan = scan_source(quote(inputs))
-    clock.mark("scan")
-    run_id, resumed = open_run(quote(inputs))
+    member_workers.prepare(inputs)  # the staging processes start while the source is scanned
+    try:
+        scan = scan_source(quote(inputs))
+        clock.mark("scan")
+        run_id, resumed = open_run(quote(inputs))
+    except BaseException:
+        member_workers.shutdown()
+        raise
     memory.release()  # the region rows open_run wrote are dropped: ~100 MB with the full lists
     try:
         ctx = member_context(quote(inputs))
@@ -126,6 +132,7 @@ def run_migration(settings: Settings) -> dict:
         summary["scan"] = {table: data["total"] for table, data in scan["tables"].items()}
         publish_run(quote(inputs), run_id, ledger, stats, summary=summary)  # outputs written before commit
     except Exception as exc:
+        member_workers.shutdown()  # when it failed before staging began
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
         raise
     if settings.fault_exit_at_phase == "report":

@@ -37,7 +37,7 @@ class Watermarks:
 
     run_id: str
     member_updated: datetime | None
-    member_max_id: dict[str, int] = field(default_factory=dict)  # partition key → id
+    member_max_id: dict[str, int] = field(default_factory=dict)  # partai_id → id
     partitions: dict[str, str | None] = field(default_factory=dict)  # key → party code / skip code
     upload_updated: datetime | None = None
     upload_max_id: dict[str, int] = field(default_factory=dict)  # ktp / kta → id

@@ -7,7 +7,9 @@ persistent pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor
 others go to the pool. A worker costs about 250 MB before its first row (imports, the rule
 context, polars' buffers); this process has all that already, so it takes a share instead of
 idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from the
-settings and receives the rule context once (the pool's initializer); a job is one member
+settings (the pool's initializer). The pool starts before the scan (`prepare`), so its
+processes have imported and connected by the time staging begins; the rule context, built later,
+reaches them as a file each reads once (`start`). A job is one member
 partition or one upload kind, staged by exactly the function the inline path calls
 (`stage.stage_member_partition`, `stage.stage_uploads`), so batches, checkpoints and resume are
 the same: each batch and its checkpoint commit in one transaction in the worker. Only a
@@ -24,9 +26,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import tempfile
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -45,18 +50,33 @@ _here = threading.Semaphore(1)  # one job at a time runs in this process instead
 _worker: dict = {}
 
 
-def _init_worker(source_url: str, target_url: str, ctx) -> None:
+def _init_worker(source_url: str, target_url: str) -> None:
+    from . import columnar, stage  # noqa: F401  (imported now, not at the first partition)
+
     memory.limit_arenas()
     _worker["source"] = make_engine(source_url, pool_size=1, role="source")
     _worker["target"] = make_engine(target_url, pool_size=1, role="target")
-    _worker["ctx"] = ctx
+    columnar.warm()
 
 
-def _stage_members(run_id: str, partition: Partition, batch_size: int | None) -> StageResult:
+def _ready() -> None:
+    """A job that does nothing: submitted once per worker, it makes the pool start them."""
+
+
+def _context(path: str):
+    """The run's rule context, read from `path` once per worker."""
+    if _worker.get("ctx_path") != path:
+        with open(path, "rb") as handle:
+            _worker["ctx"] = pickle.load(handle)
+        _worker["ctx_path"] = path
+    return _worker["ctx"]
+
+
+def _stage_members(run_id: str, partition: Partition, batch_size: int | None, ctx_path: str) -> StageResult:
     from .stage import stage_member_partition
 
     return stage_member_partition(_worker["source"], _worker["target"], run_id, partition,
-                                  _worker["ctx"], batch_size, FaultPlan())
+                                  _context(ctx_path), batch_size, FaultPlan())
 
 
 def _stage_uploads(run_id: str, kind: str, batch_size: int | None, changed) -> StageResult:
@@ -69,23 +89,40 @@ def _stage_uploads(run_id: str, kind: str, batch_size: int | None, changed) -> S
 # --- in the parent ----------------------------------------------------------------------------
 
 
-def wanted(inputs, faults: FaultPlan) -> bool:
+def wanted(inputs) -> bool:
     settings = inputs.settings
     return (settings.task_runner == "threads" and settings.workers > 1
-            and getattr(settings, "stage_processes", True) and faults.exit_at_batch is None
+            and getattr(settings, "stage_processes", True) and settings.fault_exit_at_batch is None
             and inputs.source is not None and is_postgres(inputs.target))
 
 
-_state: dict = {}  # run_id, the pool's settings and rule context (to start it again if it broke)
+_state: dict = {}  # the pool's settings; run_id, ctx and its file once `start` gave them
 
 
-def start(inputs, run_id: str, ctx) -> bool:
-    """Start the worker processes for this run's staging when `wanted`; True when started."""
+def prepare(inputs) -> bool:
+    """Start the worker processes when `wanted` (they import and connect while the run scans the
+    source); True when started. `shutdown` stops them, whatever happens in between."""
     shutdown()
+    if not wanted(inputs):
+        return False
     with _lock:
-        _state.update(run_id=run_id, settings=inputs.settings, ctx=ctx)
-    _get_pool()
+        _state.update(settings=inputs.settings)
+    pool = _get_pool()
+    for _ in range(inputs.settings.workers - 1):
+        pool.submit(_ready)
     return True
+
+
+def prepared() -> bool:
+    return "settings" in _state
+
+
+def start(run_id: str, ctx) -> None:
+    """Hand the prepared workers this run's rule context (a file each reads once)."""
+    with tempfile.NamedTemporaryFile("wb", prefix="sipol-ctx-", suffix=".pickle", delete=False) as handle:
+        pickle.dump(ctx, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    with _lock:
+        _state.update(run_id=run_id, ctx=ctx, ctx_path=handle.name)
 
 
 def active(run_id: str) -> bool:
@@ -105,7 +142,7 @@ def _get_pool() -> ProcessPoolExecutor:
             _pool = ProcessPoolExecutor(
                 max_workers=settings.workers - 1,  # the parent stages too: one process fewer (memory)
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=_init_worker, initargs=(settings.source(), settings.target(), _state["ctx"]))
+                initializer=_init_worker, initargs=(settings.source(), settings.target()))
         return _pool
 
 
@@ -116,6 +153,8 @@ def shutdown() -> None:
         if _pool is not None:
             _pool.shutdown(wait=True, cancel_futures=True)
         _pool = None
+        if "ctx_path" in _state:
+            Path(_state["ctx_path"]).unlink(missing_ok=True)
         _state.clear()
 
 
@@ -164,9 +203,8 @@ def stage_partition(inputs, run_id: str, partition: Partition) -> StageResult:
                                           inputs.settings.batch_size, FaultPlan())
         finally:
             _here.release()
-    future = _submit(_stage_members, run_id, partition, inputs.settings.batch_size)
-    return _wait(future, inputs.target, run_id, "member", partition.key,
-                 partition.party_code or f"partai {partition.key}")
+    future = _submit(_stage_members, run_id, partition, inputs.settings.batch_size, _state["ctx_path"])
+    return _wait(future, inputs.target, run_id, "member", partition.key, partition.label)
 
 
 def stage_upload_kind(inputs, run_id: str, kind: str) -> StageResult:

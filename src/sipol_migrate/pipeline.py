@@ -21,8 +21,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine, insert, select, update
 
-from . import edits, extract, incremental, ledger as ledger_mod, load, member_workers, output, progress, report
-from . import publish as publish_mod, setrules, unchanged
+from . import edits, extract, incremental, ledger as ledger_mod, load, member_workers, output, partitions, progress
+from . import publish as publish_mod, report, setrules, unchanged
 from . import __version__
 from .db import TransactionView, check_reachable, make_engine
 from .errors import InjectedFault, InputError, SipolError
@@ -37,8 +37,7 @@ from . import quality as _quality  # noqa: F401  (registers quality_result on th
 from .schema import create_schema, migration_run, run_checkpoint, stg_region
 from .settings import Settings, redact_url
 from .stage import (
-    SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, UPLOAD_TABLES, FaultPlan, Partition, StageResult,
-    rows_per_batch, stage_member_partition, stage_uploads,
+    UPLOAD_TABLES, FaultPlan, Partition, StageResult, rows_per_batch, stage_member_partition, stage_uploads,
 )
 
 log = get_logger(__name__)
@@ -59,9 +58,10 @@ class Inputs:
     codes: Codes
     regions: RegionBook
     region_rows: list[dict]  # both years, for the target's `region` table
-    partitions: list[Partition]
+    partitions: list[Partition]  # by party until open_run cuts the large ones (partitions.py)
     source_counts: dict[int, tuple[int, int]]
     fingerprint: str
+    id_bounds: dict[int, tuple[int, int]] = field(default_factory=dict)  # partai_id → smallest, largest id
     watermarks: incremental.Watermarks | None = None
     scan: dict | None = None  # the source health scan, written to DIR/_kpu/scan.json with the outputs
     upload_filters: dict = field(default_factory=dict)  # kind → where-clause (incremental)
@@ -104,24 +104,6 @@ def _fingerprint(settings: Settings, kind: str) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
-def _partitions(parties: PartyMap, known_ids: set[int], counts: dict[int, tuple[int, int]],
-                marks: incremental.Watermarks | None) -> list[Partition]:
-    """One partition per legacy partai_id; incremental where the previous run mapped it the same."""
-    from .legacy import t_anggota
-
-    mapped = {p.legacy_id: p.code for p in parties.parties}
-    result = []
-    for partai_id in counts:
-        code = mapped.get(partai_id) if partai_id in known_ids else None
-        skip = None if code else (SKIPPED_ORPHAN if partai_id not in known_ids else SKIPPED_PARTY_UNMAPPED)
-        key, changed = str(partai_id), None
-        if marks is not None and marks.partitions.get(key) == (code or skip):
-            changed = incremental.changed_rows(t_anggota, "updated_at", marks.member_max_id.get(key, 0),
-                                               marks.member_updated)
-        result.append(Partition(partai_id, code, skip, changed))
-    return sorted(result, key=lambda p: -counts[p.partai_id][0])  # largest first
-
-
 def check_inputs(settings: Settings) -> Inputs:
     """Validate mappings, region file, URLs and the source schema. Writes nothing."""
     parties = load_party_map(settings.party_map)
@@ -139,12 +121,13 @@ def check_inputs(settings: Settings) -> Inputs:
         raise InputError(f"party map {settings.party_map.name}: legacy_id {unknown[0]} is not in m_partai")
     rows_2017 = extract.region_rows(source)
     counts = extract.member_counts_by_party(source)
+    bounds = extract.member_id_bounds(source)
     marks = None if settings.full else incremental.last_watermarks(target)
     region_rows = [_region_row(2017, r) for r in rows_2017] + [_region_row(2022, r) for r in regions_2022]
     return Inputs(settings=settings, source=source, target=target, parties=parties, codes=codes,
                   regions=RegionBook(rows_2017, regions_2022), region_rows=region_rows,
-                  partitions=_partitions(parties, known_ids, counts, marks), source_counts=counts,
-                  fingerprint=_fingerprint(settings, "run"), watermarks=marks,
+                  partitions=partitions.by_party(parties, known_ids, counts, marks), source_counts=counts,
+                  id_bounds=bounds, fingerprint=_fingerprint(settings, "run"), watermarks=marks,
                   upload_filters=_upload_filters(marks))
 
 
@@ -197,25 +180,32 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
     """Create the schema if needed; resume an unpublished run of the same inputs, else start one.
 
     Returns (run_id, resumed). Staging runs of other inputs are abandoned and their rows cleared.
+    The large parties' partitions are cut into id ranges here, as the run cut them when it started
+    (partitions.py).
     """
     target = inputs.target
     create_schema(target)
     r = migration_run
     with target.begin() as conn:
-        pending = conn.execute(select(r.c.run_id, r.c.fingerprint).where(
+        pending = conn.execute(select(r.c.run_id, r.c.fingerprint, r.c.stats).where(
             r.c.state == "staging", r.c.kind == kind)).all()
-        for run_id, fingerprint in pending:
+        for run_id, fingerprint, stats in pending:
             if fingerprint == inputs.fingerprint:
                 log.info("run resumed", run_id=run_id)
                 inputs.region_rows = []  # its stg_region rows were written when it started
+                cuts = json.loads(stats or "{}").get("id_cuts", {})
+                inputs.partitions = partitions.split(inputs.partitions, cuts, inputs.source_counts)
                 return run_id, True
             publish_mod.clear_staging(conn, run_id)
             conn.execute(update(r).where(r.c.run_id == run_id).values(state="abandoned", finished_at=_now()))
         prefix = "c" if kind == "reconcile" else "r"  # run ids sort by time within a kind
         run_id = f"{prefix}{_now():%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
+        cuts = partitions.id_cuts(inputs.partitions, inputs.source_counts, inputs.id_bounds,
+                                  inputs.settings.partition_rows)
         conn.execute(r.insert().values(
-            run_id=run_id, kind=kind, started_at=_now(), state="staging",
-            fingerprint=inputs.fingerprint, settings=json.dumps(inputs.settings.rule_settings())))
+            run_id=run_id, kind=kind, started_at=_now(), state="staging", fingerprint=inputs.fingerprint,
+            settings=json.dumps(inputs.settings.rule_settings()), stats=json.dumps({"id_cuts": cuts})))
+        inputs.partitions = partitions.split(inputs.partitions, cuts, inputs.source_counts)
         load.write_rows(conn, stg_region, [{"run_id": run_id, **row} for row in inputs.region_rows])
     inputs.region_rows = []  # in stg_region now: ~100 MB with the full lists, and every Dask task carries Inputs
     log.info("run started", run_id=run_id, incremental=inputs.watermarks is not None)
@@ -239,7 +229,7 @@ def stage_partition(inputs: Inputs, run_id: str, ctx: MemberRuleContext, partiti
     else:
         result = stage_member_partition(inputs.source, inputs.target, run_id, partition, ctx,
                                         inputs.settings.batch_size, faults)
-    log.info("partition staged", partition=partition.party_code or partition.key,
+    log.info("partition staged", partition=partition.label, ids=partition.ids,
              rows=result.rows_read, batches=result.batches_done,
              batches_skipped=result.batches_skipped, incremental=partition.changed is not None,
              rows_per_s=round(result.rows_read / result.seconds) if result.seconds else None)
@@ -303,9 +293,9 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
     if inputs.settings.fault_fail_before_publish:
         raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
     if members:
-        partitions = {p.key: p.mapping for p in inputs.partitions}
+        mappings = {str(p.partai_id): p.mapping for p in inputs.partitions}
         with inputs.target.connect() as conn:
-            stats["watermarks"] = incremental.compute_watermarks(conn, run_id, partitions)
+            stats["watermarks"] = incremental.compute_watermarks(conn, run_id, mappings)
     def before_commit(conn) -> None:
         if "reconciliation" in stats:  # computed inside the publishing transaction
             summary["reconciliation"] = stats["reconciliation"]

@@ -1,8 +1,9 @@
 """Staging: legacy rows → normalised, rule-checked rows in the run's staging tables.
 
 `transform_members` is pure (the unit under test); `stage_member_partition` streams one partition
-(one legacy partai_id) batch by batch and commits each batch together with its checkpoint, so a
-crash loses at most one batch and a resumed run continues after the last checkpoint.
+(one legacy partai_id, or one id range of it) batch by batch and commits each batch together with
+its checkpoint, so a crash loses at most one batch and a resumed run continues after the last
+checkpoint.
 """
 
 from __future__ import annotations
@@ -52,7 +53,9 @@ SKIPPED_DELETED = "SKIPPED_DELETED"
 
 @dataclass(frozen=True, eq=False)
 class Partition:
-    """One legacy partai_id's member rows; `party_code` is None for unmapped or orphan ids.
+    """One legacy partai_id's member rows, or those of one id range of it (`ids`: after, last —
+    the rows with after < id <= last; last None: no upper bound). `party_code` is None for
+    unmapped or orphan ids.
 
     `changed` is None when the partition is read whole, else the where-clause of the rows to
     read again in an incremental run (see `incremental.changed_rows`).
@@ -62,6 +65,7 @@ class Partition:
     party_code: str | None
     skip_code: str | None  # SKIPPED_ORPHAN / SKIPPED_PARTY_UNMAPPED for the whole partition
     changed: object = None
+    ids: tuple[int, int | None] | None = None
 
     @property
     def mapping(self) -> str:
@@ -70,7 +74,16 @@ class Partition:
 
     @property
     def key(self) -> str:
-        return str(self.partai_id)
+        """Its checkpoints' partition_key: the partai_id, and the id range when it has one."""
+        if self.ids is None:
+            return str(self.partai_id)
+        after, last = self.ids
+        return f"{self.partai_id}:{after}-{'' if last is None else last}"
+
+    @property
+    def label(self) -> str:
+        """For the console and the log (no row values)."""
+        return self.party_code or f"partai {self.partai_id}"
 
     def __getstate__(self) -> dict:  # to a worker process or a Dask worker: see picklable.py
         from .picklable import dump_clause
@@ -213,24 +226,26 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
     result = StageResult(partition=partition.key)
     started = time.perf_counter()
     after_id, result.batches_skipped = last_checkpoint(target, run_id, "member", partition.key)
+    first, last = partition.ids or (0, None)
+    after_id = max(after_id, first)
     batch_no = result.batches_skipped
     columns = None if partition.skip_code is None else ["id", "partai_id", "is_deleted"]
     where = t_anggota.c.partai_id == partition.partai_id
+    if last is not None:
+        where = and_(where, t_anggota.c.id <= last)
     if partition.changed is not None:
         where = and_(where, partition.changed)
-    as_columns = columnar.usable(source, target, partition.changed, partition.skip_code)
+    as_columns = columnar.usable(source, target, partition.changed)
     batch_size = rows_per_batch(batch_size, as_columns)
     if as_columns:
-        batches = columnar.read_batches(source, "t_anggota", MEMBER_COLUMNS, batch_size, after_id, partition.partai_id)
+        batches = columnar.read_batches(source, "t_anggota", tuple(columns or MEMBER_COLUMNS), batch_size, after_id,
+                                        partition.partai_id, last)
     else:
         batches = extract.iter_batches(source, t_anggota, batch_size=batch_size, after_id=after_id,
                                        where=where, columns=columns)
     for batch in prefetched(batches):  # the next batch is read meanwhile
         if as_columns:
-            staged, found, rows, findings = columnar.transform(run_id, batch, partition, ctx)
-            writes = [(stg_member, rows), (stg_finding, findings)]
-            if staged is not None:  # not every row was sent to the per-row path
-                writes += [(stg_member, staged), (stg_finding, found)]
+            writes = columnar.transform(run_id, batch, partition, ctx)
             count, last_id = batch.height, int(batch["id"].max())
         else:
             rows, findings = transform_members(run_id, batch, partition, ctx)
@@ -241,7 +256,7 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
         result.rows_read += count
         result.batches_done += 1
         if _progress_hook:
-            _progress_hook(partition.party_code or f"partai {partition.key}", count)
+            _progress_hook(partition.label, count)
     result.seconds = time.perf_counter() - started
     result.finished_at = time.time()
     return result

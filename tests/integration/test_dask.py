@@ -55,11 +55,12 @@ def test_dask_cluster_gives_the_same_results_as_threads(maria_url, pg_url, tmp_p
     try:
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
             settings = _settings(maria_url, dask_target, legacy, tmp_path / "out-dask", task_runner="dask",
-                                 dask_address=cluster.scheduler_address)
+                                 dask_address=cluster.scheduler_address, partition_rows=150)
             summary_dask = execute_run(settings)
             with cluster.get_client() as client:  # the partitions really ran on the cluster
                 assert any(client.run(lambda: __import__("sys").modules.get("sipol_migrate.stage") is not None)
                            .values())
+        assert summary_dask["stats"]["partitions"] > summary_threads["stats"]["partitions"]  # id ranges
         assert summary_dask["parties"] == summary_threads["parties"]
         assert summary_dask["total"] == summary_threads["total"]
         assert _snapshot(dask_target) == _snapshot(pg_url)

@@ -56,6 +56,21 @@ def test_killed_run_resumes_without_duplicates(legacy, pg_url, tmp_path, prefect
     assert scalar(pg_url, "SELECT count(*) FROM migration_run") == 1
 
 
+def test_resumed_run_reads_the_id_ranges_it_started_with(legacy, pg_url, tmp_path, prefect_api):
+    """Large parties are read in id ranges whose bounds key the checkpoints: a resumed run keeps
+    the ranges of its first attempt even when --partition-rows asks for others."""
+    args = run_args(_source(legacy), pg_url, legacy, tmp_path / "out", "--batch-size", "100")
+    killed = run_cli(*args, "--partition-rows", "200", env={"SIPOL_FAULT_EXIT_AT_BATCH": "4"})
+    assert killed.returncode == 137, killed.stderr
+    assert scalar(pg_url, "SELECT count(*) FROM run_checkpoint WHERE partition_key LIKE '%:%-%'") > 0
+    resumed = run_cli(*args, "--partition-rows", "450")
+    assert resumed.returncode == 0, resumed.stderr
+    stats = summary(tmp_path / "out")["stats"]
+    assert stats["resumed"] is True and stats["batches_skipped"] >= 3, stats
+    assert stats["partitions"] >= MEMBERS // 200 and stats["rows_read"] < MEMBERS  # the rest: first attempt
+    _assert_complete(legacy, tmp_path / "out", pg_url)
+
+
 def test_run_stages_again_when_a_server_crash_emptied_staging(legacy, pg_url, tmp_path, prefect_api):
     """Staging is UNLOGGED on PostgreSQL: crash recovery empties those tables, checkpoints included
     (simulated here table by table, as recovery resets them). The resumed run must find no

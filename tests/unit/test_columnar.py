@@ -18,6 +18,7 @@ from sipol_migrate.mappings import load_codes
 from sipol_migrate.normalize import MEMBER_COLUMNS, map_unit
 from sipol_migrate.regions import RegionBook, load_region_csv
 from sipol_migrate.rules.member import MemberRuleContext
+from sipol_migrate.schema import stg_finding, stg_member
 from sipol_migrate.settings import MAPPINGS_DIR, PACKAGE_DATA
 from sipol_migrate.stage import Partition, _staged_upload, transform_members
 
@@ -102,11 +103,12 @@ def _frame(raws: list[dict]) -> pl.DataFrame:
     return pl.DataFrame([{name: raw.get(name) for name in MEMBER_COLUMNS} for raw in raws], schema=schema)
 
 
-def _columnar(raws: list[dict], ctx: MemberRuleContext):
-    staged, found, rows, findings = columnar.transform("r1", _frame(raws), PARTY, ctx)
-    rows = rows + (staged.to_dicts() if staged is not None else [])
-    findings = findings + (found.to_dicts() if found is not None else [])
-    return rows, findings
+def _columnar(raws: list[dict], ctx: MemberRuleContext, partition=PARTY):
+    """The batch's writes as the per-row path gives them: staged rows, findings."""
+    written = {stg_member: [], stg_finding: []}
+    for table, part in columnar.transform("r1", _frame(raws), partition, ctx):
+        written[table] += part if isinstance(part, list) else part.to_dicts()
+    return written[stg_member], written[stg_finding]
 
 
 def _sorted(rows, findings):
@@ -146,9 +148,19 @@ def test_plain_rows_are_staged_as_columns_and_the_rest_per_row():
             {"id": 2, "partai_id": 1, "is_deleted": 0, "nama": "Ma\u00e2\u20ac\u2122ruf"},  # to repair
             {"id": 3, "partai_id": 1, "is_deleted": 1, "nama": "Siti"},  # soft-deleted: SKIPPED
             {"id": 4, "partai_id": 1, "is_deleted": 0, "alamat": "Jl.\x00"}]  # NUL
-    staged, _found, rows, _findings = columnar.transform("r1", _frame(raws), PARTY, _context())
-    assert staged["legacy_id"].to_list() == [1]
-    assert sorted(r["legacy_id"] for r in rows) == [2, 3, 4]
+    writes = columnar.transform("r1", _frame(raws), PARTY, _context())
+    members = [(type(part), sorted(r["legacy_id"] for r in part) if isinstance(part, list) else part["legacy_id"].to_list())
+               for table, part in writes if table is stg_member]
+    assert members == [(pl.DataFrame, [3]), (list, [2, 4]), (pl.DataFrame, [1])]  # skipped, per row, columns
+
+
+@pytest.mark.parametrize("skip", ["SKIPPED_ORPHAN", "SKIPPED_PARTY_UNMAPPED"])
+def test_a_skipped_partition_equals_the_per_row_path(skip):
+    raws = [{"id": 5, "partai_id": 13, "is_deleted": 0, "nama": "Budi"},
+            {"id": 9, "partai_id": 13, "is_deleted": 1, "nama": "Ma\u00e2\u20ac\u2122ruf"}]
+    partition = Partition(13, None, skip)
+    ctx = _context()
+    assert _sorted(*_columnar(raws, ctx, partition)) == _sorted(*transform_members("r1", raws, partition, ctx))
 
 
 @settings(max_examples=100, deadline=None)

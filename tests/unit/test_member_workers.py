@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from pathlib import Path
 from concurrent.futures import Future
 from datetime import datetime
 from types import SimpleNamespace
@@ -28,12 +29,30 @@ def _inputs(target_url: str, **settings) -> SimpleNamespace:
 
 def test_processes_only_for_postgresql_threads_and_no_fault_injection():
     pg = "postgresql+psycopg2://u@127.0.0.1/db"
-    assert member_workers.wanted(_inputs(pg), FaultPlan())
-    assert not member_workers.wanted(_inputs("sqlite://"), FaultPlan())  # SQLite: one writer
-    assert not member_workers.wanted(_inputs(pg, task_runner="dask"), FaultPlan())
-    assert not member_workers.wanted(_inputs(pg, workers=1), FaultPlan())
-    assert not member_workers.wanted(_inputs(pg, stage_processes=False), FaultPlan())
-    assert not member_workers.wanted(_inputs(pg), FaultPlan(exit_at_batch=3))
+    assert member_workers.wanted(_inputs(pg))
+    assert not member_workers.wanted(_inputs("sqlite://"))  # SQLite: one writer
+    assert not member_workers.wanted(_inputs(pg, task_runner="dask"))
+    assert not member_workers.wanted(_inputs(pg, workers=1))
+    assert not member_workers.wanted(_inputs(pg, stage_processes=False))
+    assert not member_workers.wanted(_inputs(pg, fault_exit_at_batch=3))
+    assert not member_workers.prepare(_inputs("sqlite://")) and not member_workers.prepared()
+
+
+def test_prepared_workers_start_at_once_and_read_the_context_given_later():
+    settings = Settings(source_url="mysql+pymysql://u@127.0.0.1/db", target_url="postgresql+psycopg2://u@127.0.0.1/db")
+    inputs = SimpleNamespace(settings=settings, source=object(), target=sa.create_engine(settings.target()))
+    try:
+        assert member_workers.prepare(inputs) and member_workers.prepared()
+        pool = member_workers._get_pool()
+        assert len(pool._processes) == settings.workers - 1  # spawned before any job of the run
+        assert not member_workers.active("r1")
+        member_workers.start("r1", {"rules": [1, 2, 3]})
+        path = member_workers._state["ctx_path"]
+        assert member_workers.active("r1")
+        assert pool.submit(member_workers._context, path).result(timeout=60) == {"rules": [1, 2, 3]}
+    finally:
+        member_workers.shutdown()
+    assert not member_workers.prepared() and not Path(path).exists()
 
 
 def test_progress_is_derived_from_committed_checkpoints(monkeypatch):
@@ -120,6 +139,7 @@ def test_one_job_runs_in_this_process_the_others_in_the_pool(monkeypatch):
     monkeypatch.setattr(member_workers, "_submit", submit)
     monkeypatch.setattr(member_workers, "_wait", lambda future, *_args: future.result())
     monkeypatch.setitem(member_workers._state, "ctx", None)
+    monkeypatch.setitem(member_workers._state, "ctx_path", "ctx.pickle")
     inputs = SimpleNamespace(settings=Settings(), source=None, target=None)
     results = {}
     first = threading.Thread(target=lambda: results.update(
