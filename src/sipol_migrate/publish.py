@@ -88,24 +88,33 @@ def replace_holding(conn: Connection, run_id: str) -> None:
     conn.execute(insert(member_holding).from_select([*_SHARED_MEMBER_COLUMNS, "outcome"], source))
 
 
+def _latest_upload(conn: Connection, run_id: str, kind: str):
+    """Per member, its latest staged upload of `kind` (newest uploaded_at, missing = oldest,
+    tie → highest id)."""
+    u = stg_upload
+    columns = (u.c.legacy_id, u.c.anggota_id, u.c.path, u.c.size, u.c.uploaded_at)
+    newest = (u.c.uploaded_at.desc().nulls_last(), u.c.legacy_id.desc())
+    of_kind = (u.c.run_id == run_id, u.c.kind == kind)
+    if conn.dialect.name == "postgresql":  # DISTINCT ON: one sort, no window (5 s, not 8, for 4 M uploads)
+        return select(*columns).where(*of_kind).ext(postgresql.distinct_on(u.c.anggota_id)) \
+            .order_by(u.c.anggota_id, *newest).subquery(kind)
+    ranked = select(*columns, func.row_number().over(partition_by=u.c.anggota_id, order_by=newest)
+                    .label("rn")).where(*of_kind).subquery(f"{kind}_ranked")
+    return select(*[ranked.c[c.name] for c in columns]).where(ranked.c.rn == 1).subquery(kind)
+
+
 def replace_documents(conn: Connection, run_id: str) -> None:
     """One document set per member (of any outcome): its latest KTP and latest KTA upload.
 
     Members not migrated keep theirs too, so a later run can decide DOC_* without re-reading
     every upload."""
-    u, s = stg_upload, stg_member
-    ranked = select(
-        u.c.kind, u.c.legacy_id, u.c.anggota_id, u.c.path, u.c.size, u.c.uploaded_at,
-        func.row_number().over(partition_by=(u.c.kind, u.c.anggota_id),
-                               order_by=(u.c.uploaded_at.desc().nulls_last(), u.c.legacy_id.desc()))
-        .label("rn"),
-    ).where(u.c.run_id == run_id).subquery("ranked")
-    ktp, kta = ranked.alias("ktp"), ranked.alias("kta")
+    s = stg_member
+    ktp, kta = _latest_upload(conn, run_id, "ktp"), _latest_upload(conn, run_id, "kta")
     query = (
         select(s.c.legacy_id, s.c.party_code, ktp.c.legacy_id, ktp.c.path, ktp.c.size, ktp.c.uploaded_at,
                kta.c.legacy_id, kta.c.path, kta.c.size, kta.c.uploaded_at)
-        .select_from(s.outerjoin(ktp, and_(ktp.c.anggota_id == s.c.legacy_id, ktp.c.kind == "ktp", ktp.c.rn == 1))
-                     .outerjoin(kta, and_(kta.c.anggota_id == s.c.legacy_id, kta.c.kind == "kta", kta.c.rn == 1)))
+        .select_from(s.outerjoin(ktp, ktp.c.anggota_id == s.c.legacy_id)
+                     .outerjoin(kta, kta.c.anggota_id == s.c.legacy_id))
         .where(s.c.run_id == run_id,
                (ktp.c.legacy_id.is_not(None)) | (kta.c.legacy_id.is_not(None)))
     )
@@ -142,7 +151,11 @@ def replace_row_findings(conn: Connection, run_id: str) -> None:
 def clear_staging(conn: Connection, run_id: str) -> None:
     """Drop the run's staged rows; on PostgreSQL a table holding no other run's rows is
     truncated (deleting 2 M staged members row by row took seconds). The table is locked before
-    it is looked at, so no other run's batch can commit in between."""
+    it is looked at, so no other run's batch can commit in between. Tables a killed quality gate
+    of the run left behind are dropped too."""
+    from .quality import drop_run_tables
+
+    drop_run_tables(conn, run_id)
     for table in (*STAGING_TABLES, run_checkpoint):
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f'LOCK TABLE "{table.name}" IN ACCESS EXCLUSIVE MODE')

@@ -34,7 +34,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from sqlalchemy import (
-    BigInteger, Boolean, Column, DateTime, Engine, String, Table, Text, delete, select,
+    BigInteger, Boolean, Column, Connection, DateTime, Engine, String, Table, Text, delete, inspect, select,
 )
 
 from .errors import InputError, SipolError
@@ -100,7 +100,7 @@ _TEMPLATE_FIELDS = {"run_id", "reference_date"}
 class AssetSpec(_Strict):
     description: str
     query: str = Field(min_length=7)
-    materialize: bool = False  # GX computes the query once into a temporary table
+    materialize: bool = False  # the gate computes the query once into a table (`_materialised`)
     id_column: str | None = "legacy_id"  # identifies failing rows in results; never personal
 
     @model_validator(mode="after")
@@ -378,17 +378,16 @@ def _context(data_docs_dir: Path | None):
 PG_SESSION_OPTIONS = "-c jit=off -c work_mem=256MB"
 
 
-def _add_datasource(context, target: Engine, name: str, temp_tables: bool):
+def _add_datasource(context, target: Engine, name: str):
     url = target.url.render_as_string(hide_password=False)
     dialect = target.dialect.name
     if dialect == "postgresql":
         return context.data_sources.add_postgres(
-            name, connection_string=url, create_temp_table=temp_tables,
-            kwargs={"connect_args": {"options": PG_SESSION_OPTIONS}})
+            name, connection_string=url, kwargs={"connect_args": {"options": PG_SESSION_OPTIONS}})
     if dialect == "sqlite":
         if not target.url.database or target.url.database == ":memory:":
             raise InputError("quality gate: an in-memory SQLite target cannot be checked; use a file")
-        return context.data_sources.add_sqlite(name, connection_string=url, create_temp_table=temp_tables)
+        return context.data_sources.add_sqlite(name, connection_string=url)
     raise InputError(f"quality gate: the target must be PostgreSQL or SQLite, not {dialect}")
 
 
@@ -477,22 +476,57 @@ def _run(context, name: str, definitions: list, result_format: dict, gx_run_id) 
     return [evr for suite_result in outcome.run_results.values() for evr in suite_result.results]
 
 
+def _materialised(target: Engine, asset_name: str, run_id: str, query: str) -> str:
+    """The asset's query computed once into a table of its own (unlogged on PostgreSQL, where
+    the SELECT may run on parallel workers); both the gate's passes read that table."""
+    name = (_table_prefix(run_id) + re.sub(r"[^a-z0-9]", "_", asset_name.lower()))[:63]
+    with target.begin() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        if postgres:
+            conn.exec_driver_sql("SET LOCAL jit = off")
+            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
+        conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+        conn.exec_driver_sql(f'CREATE {"UNLOGGED " if postgres else ""}TABLE "{name}" AS {query}')
+    return name
+
+
+def _table_prefix(run_id: str) -> str:
+    return "gx_" + re.sub(r"[^a-z0-9]", "_", run_id.lower()) + "_"
+
+
+def _drop_tables(target: Engine, names: list[str]) -> None:
+    with target.begin() as conn:
+        for name in names:
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+
+def drop_run_tables(conn: Connection, run_id: str) -> None:
+    """Drop the asset tables a gate of `run_id` left behind (killed before it could)."""
+    prefix = _table_prefix(run_id)
+    for name in inspect(conn).get_table_names():
+        if name.startswith(prefix):
+            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
+
+
 def _validate(target: Engine, assets: dict, planned: list[_Planned], data_docs_dir: Path | None,
               run_id: str) -> list[ExpectationResult]:
     import great_expectations as gx
 
     context = _context(data_docs_dir)
     gx_run_id = _gx_run_id(run_id)
-    sources = {flag: _add_datasource(context, target, f"target_{'tmp' if flag else 'sql'}", flag)
-               for flag in (False, True)}
-    batches, definitions = {}, []
+    source = _add_datasource(context, target, "target_sql")
+    batches, definitions, tables = {}, [], []
     try:
         for asset_name, (spec, query) in assets.items():
             items = [p for p in planned if p.asset_name == asset_name]
             if not items:
                 continue
-            batch = sources[spec.materialize].add_query_asset(asset_name, query=query) \
-                .add_batch_definition_whole_table("run")
+            if spec.materialize:
+                tables.append(_materialised(target, asset_name, run_id, query))
+                asset = source.add_table_asset(asset_name, table_name=tables[-1])
+            else:
+                asset = source.add_query_asset(asset_name, query=query)
+            batch = asset.add_batch_definition_whole_table("run")
             batches[asset_name] = batch
             suite = context.suites.add(gx.ExpectationSuite(name=asset_name))
             for item in items:
@@ -507,11 +541,11 @@ def _validate(target: Engine, assets: dict, planned: list[_Planned], data_docs_d
             context.build_data_docs(site_names=["kpu"])
         return results
     finally:
-        for source in sources.values():
-            try:
-                source.get_engine().dispose()
-            except Exception:  # pragma: no cover - disposal is best effort
-                pass
+        try:
+            source.get_engine().dispose()
+        except Exception:  # pragma: no cover - disposal is best effort
+            pass
+        _drop_tables(target, tables)
 
 
 def _name_failing_rows(context, assets: dict, planned: list[_Planned], batches: dict,

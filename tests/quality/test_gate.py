@@ -117,6 +117,29 @@ def test_a_warning_is_reported_and_does_not_fail(q_pg, tmp_path):
     assert report.data_docs_index is None
 
 
+def test_each_materialized_asset_is_computed_once_into_a_table_dropped_after(q_pg, monkeypatch):
+    from sipol_migrate import quality
+
+    made = []
+    real = quality._materialised
+    monkeypatch.setattr(quality, "_materialised", lambda *args: made.append(real(*args)) or made[-1])
+    broken = _member(RUN, 8, "PKB", "MS", nik=BROKEN_NIK)
+    with pytest.raises(QualityGateFailed) as info:  # a failing row: its id is asked for again
+        run_gate(q_pg, RUN, stage(q_pg, members=[broken]), None)
+    assert {tuple(r.failing_keys) for r in info.value.results if not r.success} == {(8,)}
+    wanted = [name for suite in quality.load_suites() for name, asset in suite.assets.items() if asset.materialize]
+    assert len(made) == len(set(made)) == len(wanted)
+    assert all(name.startswith(f"gx_{RUN.replace('-', '_').lower()}_") for name in made)
+    assert not [t for t in sa.inspect(q_pg).get_table_names() if t.startswith("gx_")]
+    # A gate killed before its end leaves them: clearing the run's staging drops them.
+    from sipol_migrate.publish import clear_staging
+
+    left = real(q_pg, "member.members", RUN, "SELECT 1 AS legacy_id")
+    with q_pg.begin() as conn:
+        clear_staging(conn, RUN)
+    assert left not in sa.inspect(q_pg).get_table_names()
+
+
 def test_ledger_mismatch_names_the_party(q_pg):
     ledger = stage(q_pg)
     ledger["parties"]["PKB"]["MS"] += 1
