@@ -167,6 +167,7 @@ def run(
         dask_address=dask_address, mask_nik=mask_nik or None,
         log_format=log_format, log_level=log_level, progress=not quiet)
     log.configure(settings.log_level, settings.log_format)
+    _load_pdf_engine()
     summary = _guarded(execute_run, settings)
     _print_ledger(summary)
     print(f"Reports: {settings.out_dir.resolve()}")
@@ -192,11 +193,21 @@ def reconcile(
                               province_basis=province_basis, mask_nik=mask_nik or None,
                               log_format=log_format, log_level=log_level)
     log.configure(settings.log_level, settings.log_format)
+    _load_pdf_engine()
     summary = _guarded(execute_reconcile, settings)
     _print_ledger(summary)
     for code, counts in summary.get("progress", {}).items():
         print(f"{code}: fixed {counts['fixed']:,}, new {counts['new']:,}, still open {counts['still_open']:,}")
     print(f"Reports: {settings.out_dir.resolve()}")
+
+
+def _load_pdf_engine() -> None:
+    """Load weasyprint now, while this process is small: cffi looks its libraries up through
+    ctypes' find_library, which starts ldconfig, gcc and ld about forty times, each a copy of the
+    process until it execs (later, with the run's data loaded, each copy held its 600 MB)."""
+    from .report.pdf import pdf_available
+
+    pdf_available()
 
 
 def _guarded(action, settings: Settings) -> dict:

@@ -25,7 +25,6 @@ worker processes), no fault injection (the kill tests exit the CLI process itsel
 from __future__ import annotations
 
 import multiprocessing
-import os
 import pickle
 import tempfile
 import threading
@@ -137,8 +136,6 @@ def _get_pool() -> ProcessPoolExecutor:
             _pool = None
         if _pool is None:
             settings = _state["settings"]
-            # polars' jemalloc in the workers: give freed pages back at once (memory.py)
-            os.environ.setdefault("_RJEM_MALLOC_CONF", "dirty_decay_ms:0,muzzy_decay_ms:0")
             _pool = ProcessPoolExecutor(
                 max_workers=settings.workers - 1,  # the parent stages too: one process fewer (memory)
                 mp_context=multiprocessing.get_context("spawn"),

@@ -40,7 +40,7 @@ def id_cuts(partitions: list[Partition], counts: dict[int, tuple[int, int]],
     cuts = {}
     for p in partitions:
         rows = counts[p.partai_id][0]
-        if p.changed is not None or p.ids is not None or rows <= rows_per_partition:
+        if p.changed is not None or p.ids is not None or rows <= rows_per_partition or p.partai_id not in bounds:
             continue
         low, high = bounds[p.partai_id]
         parts = -(-rows // rows_per_partition)

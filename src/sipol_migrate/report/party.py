@@ -6,8 +6,8 @@ cross-party finding's detail is never shown.
 
 from __future__ import annotations
 
-from collections import defaultdict
 import json
+from collections import defaultdict
 from dataclasses import dataclass, field, fields
 from itertools import islice
 from pathlib import Path
@@ -244,7 +244,8 @@ def write_html(path: Path, run_id: str, summary: dict, data: PartyData, catalogu
 def write_page_data(path: Path, run_id: str, data: PartyData) -> Path:
     """laporan.json: the page's data as gathered (aggregates in full, the sample records, progress)."""
     with atomic_write(path) as handle:
-        json.dump({"run_id": run_id, **{f.name: getattr(data, f.name) for f in fields(data)}}, handle, ensure_ascii=False, separators=(",", ":"))
+        saved = {"run_id": run_id, **{f.name: getattr(data, f.name) for f in fields(data)}}
+        json.dump(saved, handle, ensure_ascii=False, separators=(",", ":"))
     return path
 
 
