@@ -28,9 +28,12 @@ def limit_arenas(arenas: int = 2) -> None:
     _state["capped"] = True
 
 
-def release() -> None:
-    """Collect garbage and hand freed heap pages back to the system (after big inputs are dropped)."""
-    gc.collect()
+def release(collect: bool = True) -> None:
+    """Hand freed heap pages back to the system: after big inputs are dropped (collecting garbage
+    first), and after each staged partition (`collect=False`: a collection of the run's millions of
+    objects would cost more than the trim)."""
+    if collect:
+        gc.collect()
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

@@ -494,12 +494,6 @@ def _table_prefix(run_id: str) -> str:
     return "gx_" + re.sub(r"[^a-z0-9]", "_", run_id.lower()) + "_"
 
 
-def _drop_tables(target: Engine, names: list[str]) -> None:
-    with target.begin() as conn:
-        for name in names:
-            conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
-
-
 def drop_run_tables(conn: Connection, run_id: str) -> None:
     """Drop the asset tables a gate of `run_id` left behind (killed before it could)."""
     prefix = _table_prefix(run_id)
@@ -515,15 +509,15 @@ def _validate(target: Engine, assets: dict, planned: list[_Planned], data_docs_d
     context = _context(data_docs_dir)
     gx_run_id = _gx_run_id(run_id)
     source = _add_datasource(context, target, "target_sql")
-    batches, definitions, tables = {}, [], []
+    batches, definitions = {}, []
     try:
         for asset_name, (spec, query) in assets.items():
             items = [p for p in planned if p.asset_name == asset_name]
             if not items:
                 continue
             if spec.materialize:
-                tables.append(_materialised(target, asset_name, run_id, query))
-                asset = source.add_table_asset(asset_name, table_name=tables[-1])
+                table = _materialised(target, asset_name, run_id, query)
+                asset = source.add_table_asset(asset_name, table_name=table)
             else:
                 asset = source.add_query_asset(asset_name, query=query)
             batch = asset.add_batch_definition_whole_table("run")
@@ -545,7 +539,8 @@ def _validate(target: Engine, assets: dict, planned: list[_Planned], data_docs_d
             source.get_engine().dispose()
         except Exception:  # pragma: no cover - disposal is best effort
             pass
-        _drop_tables(target, tables)
+        with target.begin() as conn:
+            drop_run_tables(conn, run_id)
 
 
 def _name_failing_rows(context, assets: dict, planned: list[_Planned], batches: dict,

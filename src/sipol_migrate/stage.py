@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, and_, func, select
 
-from . import columnar, extract, load
+from . import columnar, extract, load, memory
 from .legacy import t_anggota, t_upload_kta, t_upload_ktp
 from .log import get_logger
 from .model import ANGGOTA
@@ -257,6 +257,7 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
         result.batches_done += 1
         if _progress_hook:
             _progress_hook(partition.label, count)
+    memory.release(collect=False)  # glibc kept the partition's freed pages: its heap grew with each one
     result.seconds = time.perf_counter() - started
     result.finished_at = time.time()
     return result
