@@ -38,8 +38,7 @@ from sqlalchemy.dialects import mysql
 from . import memory
 from .legacy import LEGACY_TABLES
 from .model import ANGGOTA, EVER_MARRIED, FEMALE, KABKOTA
-from .normalize import DATE_FLOOR, MEMBER_COLUMNS, normalize_gender, normalize_marital, parse_date, \
-    parse_datetime
+from .normalize import DATE_FLOOR, normalize_gender, normalize_marital, parse_date, parse_datetime
 from .rules import STATUS_OF, nik_birth
 from .rules.member import MINIMUM_AGE, MemberRuleContext
 from .schema import stg_finding, stg_member, stg_upload

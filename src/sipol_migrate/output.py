@@ -14,9 +14,8 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, select
 
-from .model import ANGGOTA
 from .schema import finding, member, member_holding
 
 FINDING_COLUMNS = ["entity", "legacy_id", "code", "status", "outcome", "field", "detail"]

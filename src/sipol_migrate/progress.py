@@ -12,7 +12,7 @@ import csv
 import json
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, exists, func, literal, select, union_all
+from sqlalchemy import Engine, exists, literal, select, union_all
 
 from .output import KPU_ONLY_CODES, atomic_write
 from .schema import finding, migration_run
