@@ -330,14 +330,23 @@ def _kta(value: object, missing_chars: str) -> str | None:
 # --- small helpers ----------------------------------------------------------------------------
 
 
+_ID_MAX = 2**63 - 1  # the largest BIGINT: a larger number is no id (and Python refuses >4,300 digits)
+
+
 def as_int(value: object) -> int | None:
-    """An id column as int; None when NULL or not a whole number."""
+    """An id column as int; None when NULL, not a whole number, or larger than any id (BIGINT)."""
     if type(value) is int or value is None:
         return value  # type: ignore[return-value]
     if isinstance(value, int):  # bool included: True is 1
         return int(value)
     text = trim(as_text(value))
-    return int(text) if text.isdigit() and text.isascii() else None
+    if not (text.isdigit() and text.isascii()):
+        return None
+    digits = text.lstrip("0") or "0"
+    if len(digits) > len(str(_ID_MAX)):
+        return None
+    number = int(digits)
+    return number if number <= _ID_MAX else None
 
 
 def as_flag(value: object) -> bool:

@@ -343,6 +343,10 @@ def test_officer_role(raw, role):
 
 def test_small_helpers():
     assert as_int("12") == 12 and as_int(12) == 12 and as_int(None) is None and as_int("x") is None
+    # Leading zeros do not count; a number longer than any BIGINT id is no id (Python would also
+    # refuse to convert more than 4,300 digits).
+    assert as_int("0" * 5000 + "7") == 7 and as_int(str(2**63 - 1)) == 2**63 - 1
+    assert as_int(str(2**63)) is None and as_int("1" * 5000) is None
     assert as_flag(1) and as_flag("1") and not as_flag(0) and not as_flag(None) and not as_flag("x")
 
 
