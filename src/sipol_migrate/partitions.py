@@ -40,7 +40,7 @@ def id_cuts(partitions: list[Partition], counts: dict[int, tuple[int, int]],
     cuts = {}
     for p in partitions:
         rows = counts[p.partai_id][0]
-        if p.changed is not None or p.ids is not None or rows <= rows_per_partition or p.partai_id not in bounds:
+        if p.changed is not None or rows <= rows_per_partition or p.partai_id not in bounds:
             continue
         low, high = bounds[p.partai_id]
         parts = -(-rows // rows_per_partition)
@@ -56,7 +56,7 @@ def split(partitions: list[Partition], cuts: dict[str, list[int]],
     result = []
     for p in partitions:
         points = cuts.get(str(p.partai_id))
-        if not points or p.ids is not None:
+        if not points:
             result.append((counts[p.partai_id][0], p))
             continue
         share = counts[p.partai_id][0] / (len(points) + 1)

@@ -37,6 +37,7 @@ from sqlalchemy import (
     BigInteger, Boolean, Column, Connection, DateTime, Engine, String, Table, Text, delete, inspect, select,
 )
 
+from . import load
 from .errors import InputError, SipolError
 from .log import get_logger, mask_text
 from .schema import RUN_ID, metadata, migration_run
@@ -482,9 +483,9 @@ def _materialised(target: Engine, asset_name: str, run_id: str, query: str) -> s
     name = (_table_prefix(run_id) + re.sub(r"[^a-z0-9]", "_", asset_name.lower()))[:63]
     with target.begin() as conn:
         postgres = conn.dialect.name == "postgresql"
+        load.bulk_session(conn)  # work_mem for the flag query's joins and aggregates
         if postgres:
             conn.exec_driver_sql("SET LOCAL jit = off")
-            conn.exec_driver_sql("SET LOCAL work_mem = '256MB'")
         conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{name}"')
         conn.exec_driver_sql(f'CREATE {"UNLOGGED " if postgres else ""}TABLE "{name}" AS {query}')
     return name
