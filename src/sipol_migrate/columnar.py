@@ -5,9 +5,10 @@ costs about 40 µs of Python per member, which alone is more than the whole copy
 member phase on two cores. This module stages the same rows with the same findings, batch by
 batch, without a Python object per row:
 
-- Rows whose text is not plain ASCII (double-encoded UTF-8 and other repairs, non-breaking
-  spaces, NUL) go through the per-row path itself: the repair rules stay in one place, and these
-  rows are a few per cent.
+- A text value that is not plain ASCII (double-encoded UTF-8 and other repairs, non-breaking
+  spaces, NUL) is normalised by the per-row function of its column itself (`_patched`): the
+  repair rules stay in one place, and such values are a few per cent. The rest of its row, and
+  every rule, still runs as columns.
 - Skipped rows (soft-deleted ones, and every row of a partition of an unmapped or unknown party)
   keep only their ids and a SKIPPED finding, built as columns too (`_skipped`).
 - Columns with few distinct values in a batch (gender, marital status, occupation) are
@@ -38,7 +39,10 @@ from sqlalchemy.dialects import mysql
 from . import memory
 from .legacy import LEGACY_TABLES
 from .model import ANGGOTA, EVER_MARRIED, FEMALE, KABKOTA
-from .normalize import DATE_FLOOR, normalize_gender, normalize_marital, parse_date, parse_datetime
+from .normalize import (
+    DATE_FLOOR, clean_text, normalize_gender, normalize_kta, normalize_marital, normalize_name, normalize_nik,
+    normalize_region_code, parse_date, parse_datetime,
+)
 from .rules import STATUS_OF, nik_birth
 from .rules.member import MINIMUM_AGE, MemberRuleContext
 from .schema import stg_finding, stg_member, stg_upload
@@ -49,8 +53,6 @@ try:  # optional at import: without them `usable` is False and the per-row path 
 except ImportError:  # pragma: no cover - the project installs both
     connectorx = pl = None  # type: ignore[assignment]
 
-_TEXT_COLUMNS = ("nik", "no_kk", "nama", "tempat_lahir", "jenis_kelamin", "status_kawin", "pekerjaan",
-                 "alamat", "kode_wilayah", "no_kta", "created_by", "tgl_lahir", "updated_at")
 # What Python's str.split()/strip() take for white space among ASCII characters.
 _WS_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
 _WS_RUN = r"[\t\n\x0B\x0C\r\x1C-\x1F ]+"
@@ -223,12 +225,30 @@ def _region_code(name: str) -> pl.Expr:
             .otherwise(text))
 
 
-def _mapped(fast: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
-    """The normalised columns of ASCII rows (normalize.map_member), plus the lookups the rules need."""
+def _plain(name: str) -> pl.Expr:
+    """The value is ASCII (one byte per character) without NUL, or null: the expressions of
+    `_mapped` normalise it as the per-row functions do."""
+    text = pl.col(name)
+    return ((text.str.len_bytes() == text.str.len_chars()) & ~text.str.contains("\x00", literal=True)).fill_null(True)
+
+
+def _patched(frame: pl.DataFrame, mapped: pl.DataFrame, raw: str, fn, outputs: dict) -> pl.DataFrame:
+    """`mapped` with the values of `outputs` (its column → position in fn's result, None: the
+    result itself) replaced, in the rows whose `raw` text is not plain, by `fn` of that text."""
+    odd = frame.select(~_plain(raw)).to_series()
+    if not odd.any():
+        return mapped
+    at = odd.arg_true()
+    results = [fn(value) for value in frame[raw].filter(odd).to_list()]
+    return mapped.with_columns(
+        mapped[column].scatter(at, pl.Series([r if i is None else r[i] for r in results], dtype=mapped[column].dtype))
+        for column, i in outputs.items())
+
+
+def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
+    """The normalised columns (normalize.map_member), plus the lookups the rules need."""
     codes = ctx.codes
-    occupation = fast.select(_stripped("pekerjaan"))["pekerjaan"]
-    _districts, _units, domiciles = _frames(ctx)
-    return fast.select(
+    mapped = rows.select(
         pl.col("id").cast(pl.Int64).alias("legacy_id"),
         pl.col("partai_id").cast(pl.Int64),
         pl.col("kepengurusan_id").cast(pl.Int64).alias("unit_legacy_id"),
@@ -237,18 +257,32 @@ def _mapped(fast: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
         .alias("nik_scientific"),
         _identity_number("no_kk").alias("no_kk"),
         _blank_to_null(pl.col("nama").str.replace_all(_WS_RUN, " ").str.strip_chars(" ")).alias("name"),
+        pl.lit(False).alias("name_repaired"),
         _stripped("tempat_lahir").alias("birth_place"),
         _stripped("alamat").alias("address"),
+        _stripped("pekerjaan").alias("occupation"),
         _kta(codes.tables.kta_missing_chars).alias("kta_number"),
         _region_code("kode_wilayah").alias("legacy_region_code"),
-    ).with_columns(
-        birth_date=_date_column(fast["tgl_lahir"], parse_date, _DATE_TEXT, "%Y-%m-%d", pl.Date),
-        legacy_updated_at=_date_column(fast["updated_at"], parse_datetime, _DATETIME_TEXT,
+    )
+    for raw, fn, outputs in (  # the values the expressions above do not handle
+        ("nik", normalize_nik, {"nik": 0, "nik_scientific": 1}),
+        ("no_kk", normalize_nik, {"no_kk": 0}),
+        ("nama", normalize_name, {"name": 0, "name_repaired": 1}),
+        ("tempat_lahir", clean_text, {"birth_place": None}),
+        ("alamat", clean_text, {"address": None}),
+        ("pekerjaan", clean_text, {"occupation": None}),
+        ("no_kta", lambda v: normalize_kta(v, codes), {"kta_number": None}),
+        ("kode_wilayah", normalize_region_code, {"legacy_region_code": None}),
+    ):
+        mapped = _patched(rows, mapped, raw, fn, outputs)
+    _districts, _units, domiciles = _frames(ctx)
+    return mapped.with_columns(
+        birth_date=_date_column(rows["tgl_lahir"], parse_date, _DATE_TEXT, "%Y-%m-%d", pl.Date),
+        legacy_updated_at=_date_column(rows["updated_at"], parse_datetime, _DATETIME_TEXT,
                                        "%Y-%m-%d %H:%M:%S", pl.Datetime("us")),
-        gender=_per_value(fast["jenis_kelamin"], lambda v: normalize_gender(v, codes), pl.String),
-        marital_status=_per_value(fast["status_kawin"], lambda v: normalize_marital(v, codes), pl.String),
-        occupation=occupation,
-        barred=_per_value(occupation, ctx.is_barred, pl.Boolean).fill_null(False),
+        gender=_per_value(rows["jenis_kelamin"], lambda v: normalize_gender(v, codes), pl.String),
+        marital_status=_per_value(rows["status_kawin"], lambda v: normalize_marital(v, codes), pl.String),
+        barred=_per_value(mapped["occupation"], ctx.is_barred, pl.Boolean).fill_null(False),
     ).join(domiciles, on="legacy_region_code", how="left").with_columns(
         region_valid=pl.col("region_valid").fill_null(False))
 
@@ -281,6 +315,7 @@ def _checked(mapped: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
     code = col("legacy_region_code")
     frame = frame.with_columns(nik_valid=valid_nik).with_columns(
         NAME_MISSING=col("name").is_null(),
+        NAME_ENCODING_REPAIRED=col("name_repaired"),
         BIRTHDATE_MISSING=birth.is_null(),
         BIRTHDATE_NIK_MISMATCH=(birth.is_not_null() & col("nik_valid") & (
             (birth.dt.day() != col("b_day")) | (birth.dt.month() != col("b_month"))
@@ -309,7 +344,7 @@ def _checked(mapped: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
 # Row-rule codes with the legacy column each names, and its detail (FINDINGS.md).
 _RULES = {
     "NIK_MISSING": "nik", "NIK_MALFORMED": "nik", "NIK_INVALID_STRUCTURE": "nik",
-    "NAME_MISSING": "nama",
+    "NAME_MISSING": "nama", "NAME_ENCODING_REPAIRED": "nama",
     "BIRTHDATE_MISSING": "tgl_lahir", "BIRTHDATE_NIK_MISMATCH": "tgl_lahir",
     "GENDER_UNKNOWN": "jenis_kelamin", "GENDER_NIK_MISMATCH": "jenis_kelamin",
     "UNDERAGE": "tgl_lahir", "BARRED_OCCUPATION": "pekerjaan", "KTA_MISSING": "no_kta",
@@ -339,7 +374,7 @@ def _findings(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.
 def _staged(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.DataFrame:
     return checked.with_columns(
         run_id=pl.lit(run_id), party_code=pl.lit(party_code, dtype=pl.String),
-        name_repaired=pl.lit(False), is_deleted=pl.lit(False), origin=pl.lit("legacy"),
+        is_deleted=pl.lit(False), origin=pl.lit("legacy"),
         outcome=pl.col("row_status"), kept_id=pl.lit(None, dtype=pl.Int64),
     ).select(_MEMBER_COLUMNS)
 
@@ -363,25 +398,19 @@ def _skipped(frame: pl.DataFrame, run_id: str, party_code: str | None, code: str
 
 
 def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext) -> list[tuple]:
-    """The writes of one batch, (table, frame or rows) pairs: every row of `frame` is staged once,
-    as columns (`_staged`, `_skipped`) or by the per-row path (text that is not plain ASCII)."""
-    from .stage import SKIPPED_DELETED, transform_members
+    """The writes of one batch, (table, frame) pairs: every row of `frame` is staged once,
+    skipped (`_skipped`) or mapped and checked (`_staged`, `_findings`)."""
+    from .stage import SKIPPED_DELETED
 
     party_code = partition.party_code
     if partition.skip_code is not None:
         return _skipped(frame, run_id, party_code, partition.skip_code)
     deleted = pl.col("is_deleted") != 0
-    plain = pl.all_horizontal(*(  # ASCII (one byte per character) and no NUL
-        ((pl.col(c).str.len_bytes() == pl.col(c).str.len_chars()) & ~pl.col(c).str.contains("\x00", literal=True))
-        .fill_null(True) for c in _TEXT_COLUMNS))
     writes = []
     if (gone := frame.filter(deleted)).height:
         writes += _skipped(gone, run_id, party_code, SKIPPED_DELETED)
-    if (rest := frame.filter(~deleted & ~plain)).height:
-        rows, findings = transform_members(run_id, rest.to_dicts(), partition, ctx)
-        writes += [(stg_member, rows), (stg_finding, findings)]
-    if (fast := frame.filter(~deleted & plain)).height:
-        checked = _checked(_mapped(fast, ctx), ctx)
+    if (kept := frame.filter(~deleted)).height:
+        checked = _checked(_mapped(kept, ctx), ctx)
         writes += [(stg_member, _staged(checked, run_id, party_code)),
                    (stg_finding, _findings(checked, run_id, party_code))]
     return writes

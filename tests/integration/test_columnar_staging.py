@@ -34,6 +34,9 @@ def _content(engine, table, run_id: str) -> Counter:
 def test_columnar_staging_writes_what_the_per_row_path_writes(maria_url, pg_url, tmp_path, monkeypatch):
     legacy = tmp_path / "legacy"
     synthesize(maria_url, legacy / "truth.jsonl", members=2500, seed=5)
+    with sa.create_engine(maria_url).begin() as conn:  # NUL in text: PostgreSQL cannot store it
+        conn.exec_driver_sql("UPDATE t_anggota SET alamat = CONCAT('Jl. Nusa', CHAR(0), 'Indah'), "
+                             "nama = CONCAT(nama, CHAR(0)) WHERE MOD(id, 97) = 0 AND is_deleted = 0")
     settings = Settings(source_url=maria_url, target_url=pg_url, party_map=legacy / "parties.yaml",
                         regions=legacy / "regions-2022.csv")
     inputs = pipeline.check_inputs(settings)
@@ -55,8 +58,11 @@ def test_columnar_staging_writes_what_the_per_row_path_writes(maria_url, pg_url,
         assert sum(rows.values()) > 500 and columns == rows, table.name
     with inputs.target.connect() as conn:  # planted repairs, deletions and skipped parties were there
         codes = set(conn.execute(sa.select(stg_finding.c.code).where(stg_finding.c.run_id == "r-columns")).scalars())
+        addresses = set(conn.execute(sa.select(stg_member.c.address).where(
+            stg_member.c.run_id == "r-columns", stg_member.c.legacy_id % 97 == 0)).scalars())
     assert {"NAME_ENCODING_REPAIRED", "SKIPPED_DELETED", "SKIPPED_ORPHAN", "SKIPPED_PARTY_UNMAPPED",
             "NIK_MALFORMED", "REGION_RECODED"} <= codes
+    assert "Jl. NusaIndah" in addresses  # the NUL dropped, as the per-row path drops it
 
 
 def test_columnar_path_only_where_it_applies(maria_url, pg_url):

@@ -111,9 +111,14 @@ def _columnar(raws: list[dict], ctx: MemberRuleContext, partition=PARTY):
     return written[stg_member], written[stg_finding]
 
 
+def _stored(row: dict) -> dict:
+    """A staged row or finding as COPY stores it: text without NUL (copytext.py drops it)."""
+    return {key: value.replace("\x00", "") if isinstance(value, str) else value for key, value in row.items()}
+
+
 def _sorted(rows, findings):
-    return (sorted(rows, key=lambda r: r["legacy_id"]),
-            sorted(findings, key=lambda f: (f["legacy_id"], f["code"], f["detail"] or "")))
+    return (sorted(map(_stored, rows), key=lambda r: r["legacy_id"]),
+            sorted(map(_stored, findings), key=lambda f: (f["legacy_id"], f["code"], f["detail"] or "")))
 
 
 def _context() -> MemberRuleContext:
@@ -143,15 +148,19 @@ def test_edge_rows_agree(raw):
     assert _sorted(*_columnar(raws, ctx)) == _sorted(*transform_members("r1", raws, PARTY, ctx))
 
 
-def test_plain_rows_are_staged_as_columns_and_the_rest_per_row():
+def test_text_to_repair_is_patched_in_and_the_rows_stay_columns():
     raws = [{"id": 1, "partai_id": 1, "is_deleted": 0, "nama": "Budi"},
             {"id": 2, "partai_id": 1, "is_deleted": 0, "nama": "Ma\u00e2\u20ac\u2122ruf"},  # to repair
             {"id": 3, "partai_id": 1, "is_deleted": 1, "nama": "Siti"},  # soft-deleted: SKIPPED
-            {"id": 4, "partai_id": 1, "is_deleted": 0, "alamat": "Jl.\x00"}]  # NUL
+            {"id": 4, "partai_id": 1, "is_deleted": 0, "alamat": "Jl.\x00", "nik": "\u00a03201010101900001"}]
     writes = columnar.transform("r1", _frame(raws), PARTY, _context())
-    members = [(type(part), sorted(r["legacy_id"] for r in part) if isinstance(part, list) else part["legacy_id"].to_list())
-               for table, part in writes if table is stg_member]
-    assert members == [(pl.DataFrame, [3]), (list, [2, 4]), (pl.DataFrame, [1])]  # skipped, per row, columns
+    members = [part for table, part in writes if table is stg_member]
+    assert all(isinstance(part, pl.DataFrame) for _, part in writes)  # no row went the per-row path
+    assert [part["legacy_id"].to_list() for part in members] == [[3], [1, 2, 4]]  # skipped, mapped
+    staged = {row["legacy_id"]: row for row in members[1].to_dicts()}
+    assert (staged[2]["name"], staged[2]["name_repaired"]) == ("Ma\u2019ruf", True)
+    assert (staged[1]["name"], staged[1]["name_repaired"]) == ("Budi", False)
+    assert (staged[4]["address"], staged[4]["nik"]) == ("Jl.\x00", "3201010101900001")  # COPY drops the NUL
 
 
 @pytest.mark.parametrize("skip", ["SKIPPED_ORPHAN", "SKIPPED_PARTY_UNMAPPED"])
