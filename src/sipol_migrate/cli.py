@@ -147,8 +147,9 @@ def run(
     recompute: bool = typer.Option(False, help="Recompute even when nothing changed since the last run "
                                                "(otherwise that run's result is published again)."),
     batch_size: Optional[int] = typer.Option(None, help="Rows per staged batch [default: 25000 staged as columns, 10000 per row]."),
-    partition_rows: Optional[int] = typer.Option(None, help="Rows per member partition: a larger party is read "
-                                                            "as id ranges of about N rows [default: 100000]."),
+    partition_rows: Optional[int] = typer.Option(None, help="Rows per member partition: the member table (in an "
+                                                            "incremental run, a larger party) is read as id "
+                                                            "ranges of about N rows [default: 100000]."),
     workers: Optional[int] = typer.Option(None, help="Parallel partitions [default: 2]."),
     task_runner: Optional[str] = typer.Option(None, help="threads (default) or dask."),
     dask_address: Optional[str] = typer.Option(None, help="Address of a running Dask scheduler."),

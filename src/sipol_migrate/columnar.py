@@ -251,6 +251,7 @@ def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
     mapped = rows.select(
         pl.col("id").cast(pl.Int64).alias("legacy_id"),
         pl.col("partai_id").cast(pl.Int64),
+        pl.col("party_code"),
         pl.col("kepengurusan_id").cast(pl.Int64).alias("unit_legacy_id"),
         _identity_number("nik").alias("nik"),
         pl.col("nik").str.replace_all(_WS_RUN, "").str.contains(_SCIENTIFIC).fill_null(False)
@@ -361,20 +362,18 @@ def _detail(code: str) -> pl.Expr:
     return pl.lit(None, dtype=pl.String)
 
 
-def _findings(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.DataFrame:
+def _findings(checked: pl.DataFrame, run_id: str) -> pl.DataFrame:
     parts = [checked.filter(pl.col(code)).select(
-        pl.col("legacy_id"), pl.lit(code).alias("code"), pl.lit(STATUS_OF[code]).alias("status"),
+        pl.col("legacy_id"), pl.col("party_code"), pl.lit(code).alias("code"), pl.lit(STATUS_OF[code]).alias("status"),
         pl.lit(field).alias("field"), _detail(code).alias("detail")) for code, field in _RULES.items()]
     return pl.concat(parts).select(
-        pl.lit(run_id).alias("run_id"), pl.lit(party_code, dtype=pl.String).alias("party_code"),
-        pl.lit(ANGGOTA).alias("entity"), "legacy_id", "code", "status", "field", "detail",
-        pl.lit("row").alias("origin"))
+        pl.lit(run_id).alias("run_id"), "party_code", pl.lit(ANGGOTA).alias("entity"), "legacy_id", "code",
+        "status", "field", "detail", pl.lit("row").alias("origin"))
 
 
-def _staged(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.DataFrame:
+def _staged(checked: pl.DataFrame, run_id: str) -> pl.DataFrame:
     return checked.with_columns(
-        run_id=pl.lit(run_id), party_code=pl.lit(party_code, dtype=pl.String),
-        is_deleted=pl.lit(False), origin=pl.lit("legacy"),
+        run_id=pl.lit(run_id), is_deleted=pl.lit(False), origin=pl.lit("legacy"),
         outcome=pl.col("row_status"), kept_id=pl.lit(None, dtype=pl.Int64),
     ).select(_MEMBER_COLUMNS)
 
@@ -382,37 +381,50 @@ def _staged(checked: pl.DataFrame, run_id: str, party_code: str | None) -> pl.Da
 # --- a batch ----------------------------------------------------------------------------------
 
 
-def _skipped(frame: pl.DataFrame, run_id: str, party_code: str | None, code: str) -> list[tuple]:
-    """stage._skipped of every row: the staged row keeps its ids, the finding names the skip."""
-    ids = (pl.lit(run_id).alias("run_id"), pl.lit(party_code, dtype=pl.String).alias("party_code"),
-           pl.col("id").cast(pl.Int64).alias("legacy_id"))
+def _skipped(frame: pl.DataFrame, run_id: str) -> list[tuple]:
+    """stage._skipped of every row: the staged row keeps its ids, the finding names the skip
+    (column `skip`)."""
+    ids = (pl.lit(run_id).alias("run_id"), pl.col("party_code"), pl.col("id").cast(pl.Int64).alias("legacy_id"))
     known = {"partai_id": pl.col("partai_id").cast(pl.Int64), "is_deleted": pl.col("is_deleted") != 0,
              "nik_valid": pl.lit(False), "outcome": pl.lit("SKIPPED"), "origin": pl.lit("legacy")}
     rows = frame.select(*ids, **known).select(
         [pl.col(c) if c in known or c in ("run_id", "party_code", "legacy_id") else pl.lit(None).alias(c)
          for c in _MEMBER_COLUMNS])
-    findings = frame.select(*ids, entity=pl.lit(ANGGOTA), code=pl.lit(code), status=pl.lit("SKIPPED"),
+    findings = frame.select(*ids, entity=pl.lit(ANGGOTA), code=pl.col("skip"), status=pl.lit("SKIPPED"),
                             field=pl.lit(None, dtype=pl.String), detail=pl.lit(None, dtype=pl.String),
                             origin=pl.lit("row"))
     return [(stg_member, rows), (stg_finding, findings)]
 
 
+def _parties(partition) -> tuple[pl.Expr, pl.Expr]:
+    """(party code, skip code) of each row, as Partition.party_of says."""
+    if partition.parties is None:
+        return pl.lit(partition.party_code, dtype=pl.String), pl.lit(partition.skip_code, dtype=pl.String)
+    from .stage import SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED
+
+    ids = list(partition.parties)
+    partai_id = pl.col("partai_id").cast(pl.Int64)
+    code = partai_id.replace_strict(ids, [partition.parties[i] for i in ids], default=None, return_dtype=pl.String)
+    skip = (pl.when(~partai_id.is_in(ids)).then(pl.lit(SKIPPED_ORPHAN))
+            .when(code.is_null()).then(pl.lit(SKIPPED_PARTY_UNMAPPED)))
+    return code, skip
+
+
 def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext) -> list[tuple]:
     """The writes of one batch, (table, frame) pairs: every row of `frame` is staged once,
-    skipped (`_skipped`) or mapped and checked (`_staged`, `_findings`)."""
+    skipped (`_skipped`: its party is not migrated, or the row is soft-deleted) or mapped and
+    checked (`_staged`, `_findings`)."""
     from .stage import SKIPPED_DELETED
 
-    party_code = partition.party_code
-    if partition.skip_code is not None:
-        return _skipped(frame, run_id, party_code, partition.skip_code)
-    deleted = pl.col("is_deleted") != 0
+    code, skip = _parties(partition)
+    deleted = pl.when(pl.col("is_deleted") != 0).then(pl.lit(SKIPPED_DELETED))
+    frame = frame.with_columns(party_code=code, skip=pl.coalesce(skip, deleted))
     writes = []
-    if (gone := frame.filter(deleted)).height:
-        writes += _skipped(gone, run_id, party_code, SKIPPED_DELETED)
-    if (kept := frame.filter(~deleted)).height:
+    if (skipped := frame.filter(pl.col("skip").is_not_null())).height:
+        writes += _skipped(skipped, run_id)
+    if (kept := frame.filter(pl.col("skip").is_null())).height:
         checked = _checked(_mapped(kept, ctx), ctx)
-        writes += [(stg_member, _staged(checked, run_id, party_code)),
-                   (stg_finding, _findings(checked, run_id, party_code))]
+        writes += [(stg_member, _staged(checked, run_id)), (stg_finding, _findings(checked, run_id))]
     return writes
 
 

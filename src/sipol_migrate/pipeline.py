@@ -58,7 +58,7 @@ class Inputs:
     codes: Codes
     regions: RegionBook
     region_rows: list[dict]  # both years, for the target's `region` table
-    partitions: list[Partition]  # by party until open_run cuts the large ones (partitions.py)
+    partitions: list[Partition]  # by party until open_run cuts them (partitions.py)
     source_counts: dict[int, tuple[int, int]]
     fingerprint: str
     id_bounds: dict[int, tuple[int, int]] = field(default_factory=dict)  # partai_id → smallest, largest id
@@ -67,6 +67,8 @@ class Inputs:
     upload_filters: dict = field(default_factory=dict)  # kind → where-clause (incremental)
     source_digest: dict | None = None  # legacy table checksums, recorded with the run (unchanged.py)
     unchanged: unchanged.Base | None = None  # set when nothing changed since that published run
+    party_codes: dict[int, str | None] = field(default_factory=dict)  # m_partai id → party code (None: unmapped)
+    mappings: dict[str, str] = field(default_factory=dict)  # partai_id → what its rows map to (watermarks)
 
     @property
     def incremental_partai_ids(self) -> list[int]:
@@ -124,11 +126,14 @@ def check_inputs(settings: Settings) -> Inputs:
     bounds = extract.member_id_bounds(source)
     marks = None if settings.full else incremental.last_watermarks(target)
     region_rows = [_region_row(2017, r) for r in rows_2017] + [_region_row(2022, r) for r in regions_2022]
+    by_party = partitions.by_party(parties, known_ids, counts, marks)
+    mapped = {p.legacy_id: p.code for p in parties.parties}
     return Inputs(settings=settings, source=source, target=target, parties=parties, codes=codes,
                   regions=RegionBook(rows_2017, regions_2022), region_rows=region_rows,
-                  partitions=partitions.by_party(parties, known_ids, counts, marks), source_counts=counts,
+                  partitions=by_party, source_counts=counts,
                   id_bounds=bounds, fingerprint=_fingerprint(settings, "run"), watermarks=marks,
-                  upload_filters=_upload_filters(marks))
+                  upload_filters=_upload_filters(marks), party_codes={pid: mapped.get(pid) for pid in known_ids},
+                  mappings={str(p.partai_id): p.mapping for p in by_party})
 
 
 def compare_with_last_run(inputs: Inputs) -> tuple[dict | None, unchanged.Base | None]:
@@ -180,8 +185,8 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
     """Create the schema if needed; resume an unpublished run of the same inputs, else start one.
 
     Returns (run_id, resumed). Staging runs of other inputs are abandoned and their rows cleared.
-    The large parties' partitions are cut into id ranges here, as the run cut them when it started
-    (partitions.py).
+    The partitions are cut into id ranges here (spans of the whole table, or a large party's
+    ranges), as the run cut them when it started (partitions.py).
     """
     target = inputs.target
     create_schema(target)
@@ -194,7 +199,8 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
                 log.info("run resumed", run_id=run_id)
                 inputs.region_rows = []  # its stg_region rows were written when it started
                 cuts = json.loads(stats or "{}").get("id_cuts", {})
-                inputs.partitions = partitions.split(inputs.partitions, cuts, inputs.source_counts)
+                inputs.partitions = partitions.split(inputs.partitions, cuts, inputs.source_counts,
+                                                     inputs.party_codes)
                 return run_id, True
             publish_mod.clear_staging(conn, run_id)
             conn.execute(update(r).where(r.c.run_id == run_id).values(state="abandoned", finished_at=_now()))
@@ -205,7 +211,7 @@ def open_run(inputs: Inputs, kind: str = "run") -> tuple[str, bool]:
         conn.execute(r.insert().values(
             run_id=run_id, kind=kind, started_at=_now(), state="staging", fingerprint=inputs.fingerprint,
             settings=json.dumps(inputs.settings.rule_settings()), stats=json.dumps({"id_cuts": cuts})))
-        inputs.partitions = partitions.split(inputs.partitions, cuts, inputs.source_counts)
+        inputs.partitions = partitions.split(inputs.partitions, cuts, inputs.source_counts, inputs.party_codes)
         load.write_rows(conn, stg_region, [{"run_id": run_id, **row} for row in inputs.region_rows])
     inputs.region_rows = []  # in stg_region now: ~100 MB with the full lists, and every Dask task carries Inputs
     log.info("run started", run_id=run_id, incremental=inputs.watermarks is not None)
@@ -293,9 +299,8 @@ def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members:
     if inputs.settings.fault_fail_before_publish:
         raise InjectedFault("fault injected before publishing (fault_fail_before_publish)")
     if members:
-        mappings = {str(p.partai_id): p.mapping for p in inputs.partitions}
         with inputs.target.connect() as conn:
-            stats["watermarks"] = incremental.compute_watermarks(conn, run_id, mappings)
+            stats["watermarks"] = incremental.compute_watermarks(conn, run_id, inputs.mappings)
     def before_commit(conn) -> None:
         if "reconciliation" in stats:  # computed inside the publishing transaction
             summary["reconciliation"] = stats["reconciliation"]

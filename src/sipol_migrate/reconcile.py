@@ -57,7 +57,8 @@ def check_inputs(settings: Settings) -> pipeline.Inputs:
     return pipeline.Inputs(settings=settings, source=None, target=target, parties=parties, codes=codes,
                            regions=RegionBook(rows_2017, rows_2022), region_rows=region_rows,
                            partitions=partitions, source_counts=counts,
-                           fingerprint=pipeline._fingerprint(settings, "reconcile"))
+                           fingerprint=pipeline._fingerprint(settings, "reconcile"),
+                           mappings={str(p.partai_id): p.mapping for p in partitions})
 
 
 def member_context(inputs: pipeline.Inputs) -> MemberRuleContext:

@@ -51,7 +51,7 @@ class Settings(BaseSettings):
 
     # Engine.
     batch_size: int | None = Field(None, ge=100)  # None: stage.rows_per_batch's default
-    partition_rows: int = Field(100_000, ge=100)  # a larger party is read in id ranges (partitions.py)
+    partition_rows: int = Field(100_000, ge=100)  # rows per id range read (partitions.py)
     workers: int = Field(2, ge=1, le=64)
     stage_processes: bool = True  # PostgreSQL target, thread runner: partitions in worker processes
     full: bool = False

@@ -20,7 +20,7 @@ from . import columnar, extract, load, memory
 from .legacy import t_anggota, t_upload_kta, t_upload_ktp
 from .log import get_logger
 from .model import ANGGOTA
-from .normalize import MEMBER_COLUMNS, map_member, parse_datetime
+from .normalize import MEMBER_COLUMNS, as_int, map_member, parse_datetime
 from .prefetch import prefetched
 from .rules.member import MemberRuleContext, member_findings, nik_is_valid, row_status, translated_region
 from .schema import run_checkpoint, stg_finding, stg_member, stg_upload
@@ -57,15 +57,20 @@ class Partition:
     the rows with after < id <= last; last None: no upper bound). `party_code` is None for
     unmapped or orphan ids.
 
+    A span (`partai_id` None) holds every party's rows of an id range, read in primary-key order;
+    `parties` then maps each m_partai id to its party code (None: not in the party map), and
+    each row is mapped by its own partai_id (`party_of`).
+
     `changed` is None when the partition is read whole, else the where-clause of the rows to
     read again in an incremental run (see `incremental.changed_rows`).
     """
 
-    partai_id: int
+    partai_id: int | None
     party_code: str | None
     skip_code: str | None  # SKIPPED_ORPHAN / SKIPPED_PARTY_UNMAPPED for the whole partition
     changed: object = None
     ids: tuple[int, int | None] | None = None
+    parties: dict[int, str | None] | None = None  # a span's: m_partai id → party code
 
     @property
     def mapping(self) -> str:
@@ -74,16 +79,29 @@ class Partition:
 
     @property
     def key(self) -> str:
-        """Its checkpoints' partition_key: the partai_id, and the id range when it has one."""
+        """Its checkpoints' partition_key: the partai_id ("*" for a span), and the id range when
+        it has one."""
+        party = "*" if self.partai_id is None else str(self.partai_id)
         if self.ids is None:
-            return str(self.partai_id)
+            return party
         after, last = self.ids
-        return f"{self.partai_id}:{after}-{'' if last is None else last}"
+        return f"{party}:{after}-{'' if last is None else last}"
 
     @property
     def label(self) -> str:
         """For the console and the log (no row values)."""
+        if self.partai_id is None:
+            return "semua partai"
         return self.party_code or f"partai {self.partai_id}"
+
+    def party_of(self, partai_id: int | None) -> tuple[str | None, str | None]:
+        """(party code, skip code) of a row of this partition with that partai_id."""
+        if self.parties is None:
+            return self.party_code, self.skip_code
+        if partai_id not in self.parties:
+            return None, SKIPPED_ORPHAN
+        code = self.parties[partai_id]
+        return code, None if code else SKIPPED_PARTY_UNMAPPED
 
     def __getstate__(self) -> dict:  # to a worker process or a Dask worker: see picklable.py
         from .picklable import dump_clause
@@ -155,9 +173,9 @@ def transform_members(run_id: str, raws: list[dict], partition: Partition,
                       ctx: MemberRuleContext) -> tuple[list[dict], list[dict]]:
     """Map and check one batch: one staged row per legacy row, plus its row-level findings."""
     rows, findings = [], []
-    party_code = partition.party_code
     for raw in raws:
-        skip = partition.skip_code or (SKIPPED_DELETED if raw.get("is_deleted") else None)
+        party_code, skip = partition.party_of(as_int(raw["partai_id"]))
+        skip = skip or (SKIPPED_DELETED if raw.get("is_deleted") else None)
         if skip:
             row, finding = _skipped(run_id, raw, party_code, skip)
             rows.append(row)
@@ -230,11 +248,12 @@ def stage_member_partition(source: Engine, target: Engine, run_id: str, partitio
     after_id = max(after_id, first)
     batch_no = result.batches_skipped
     columns = None if partition.skip_code is None else ["id", "partai_id", "is_deleted"]
-    where = t_anggota.c.partai_id == partition.partai_id
+    clauses = [] if partition.partai_id is None else [t_anggota.c.partai_id == partition.partai_id]
     if last is not None:
-        where = and_(where, t_anggota.c.id <= last)
+        clauses.append(t_anggota.c.id <= last)
     if partition.changed is not None:
-        where = and_(where, partition.changed)
+        clauses.append(partition.changed)
+    where = and_(*clauses) if clauses else None
     as_columns = columnar.usable(source, target, partition.changed)
     batch_size = rows_per_batch(batch_size, as_columns)
     if as_columns:

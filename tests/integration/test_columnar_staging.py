@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from sipol_migrate import columnar, pipeline
+from sipol_migrate import columnar, partitions, pipeline
 from sipol_migrate.schema import create_schema, stg_finding, stg_member, stg_upload
 from sipol_migrate.settings import Settings
 from sipol_migrate.stage import FaultPlan, stage_member_partition, stage_uploads
@@ -18,8 +18,8 @@ from sipol_migrate.synth import synthesize
 pytestmark = [pytest.mark.integration]
 
 
-def _stage_all(inputs, ctx, run_id: str) -> None:
-    for partition in inputs.partitions:
+def _stage_all(inputs, ctx, run_id: str, partitions=None) -> None:
+    for partition in partitions or inputs.partitions:
         stage_member_partition(inputs.source, inputs.target, run_id, partition, ctx, 300, FaultPlan())
     for kind in ("ktp", "kta"):
         stage_uploads(inputs.source, inputs.target, run_id, kind, 300, FaultPlan())
@@ -51,11 +51,18 @@ def test_columnar_staging_writes_what_the_per_row_path_writes(maria_url, pg_url,
     _stage_all(inputs, ctx, "r-columns")
     assert {"t_anggota", "t_upload_ktp", "t_upload_kta"} <= set(read)  # the columnar path really ran
 
+    cuts = partitions.id_cuts(inputs.partitions, inputs.source_counts, inputs.id_bounds, 700)
+    spans = partitions.split(inputs.partitions, cuts, inputs.source_counts, inputs.party_codes)
+    assert len(spans) > 3 and all(p.partai_id is None for p in spans)
+    _stage_all(inputs, ctx, "r-spans", spans)  # every party's rows in id order
+
     monkeypatch.setattr(columnar, "usable", lambda *a, **k: False)
     _stage_all(inputs, ctx, "r-rows")
     for table in (stg_member, stg_finding, stg_upload):
-        rows, columns = _content(inputs.target, table, "r-rows"), _content(inputs.target, table, "r-columns")
-        assert sum(rows.values()) > 500 and columns == rows, table.name
+        rows = _content(inputs.target, table, "r-rows")
+        assert sum(rows.values()) > 500, table.name
+        assert _content(inputs.target, table, "r-columns") == rows, table.name
+        assert _content(inputs.target, table, "r-spans") == rows, table.name
     with inputs.target.connect() as conn:  # planted repairs, deletions and skipped parties were there
         codes = set(conn.execute(sa.select(stg_finding.c.code).where(stg_finding.c.run_id == "r-columns")).scalars())
         addresses = set(conn.execute(sa.select(stg_member.c.address).where(

@@ -134,6 +134,19 @@ def test_columnar_rows_and_findings_equal_the_per_row_path(rows):
     assert _sorted(*_columnar(raws, ctx)) == expected
 
 
+SPAN = Partition(None, None, None, ids=(0, None), parties={1: "PKB", 2: "PDIP", 7: None})  # 13: orphan
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from([1, 2, 7, 13]), ROW), min_size=1, max_size=30))
+def test_a_span_of_every_party_equals_the_per_row_path(rows):
+    raws = [{"id": i + 1, "partai_id": partai_id, **row} for i, (partai_id, row) in enumerate(rows)]
+    ctx = _context()
+    expected = _sorted(*transform_members("r1", raws, SPAN, ctx))
+    assert _sorted(*_columnar(raws, ctx, SPAN)) == expected
+    assert {(r["partai_id"], r["party_code"]) for r in expected[0]} <= {(1, "PKB"), (2, "PDIP"), (7, None), (13, None)}
+
+
 @pytest.mark.parametrize("raw", [
     {"nik": " 3201 0101.0190-0001 ", "nama": "  Budi \x1c Santoso\t", "kode_wilayah": " 320101 "},
     {"nik": "'3.20101E+15", "tgl_lahir": "0000-00-00", "updated_at": "0000-00-00 00:00:00"},
