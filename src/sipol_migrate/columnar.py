@@ -55,8 +55,6 @@ except ImportError:  # pragma: no cover - the project installs both
 
 # What Python's str.split()/strip() take for white space among ASCII characters.
 _WS_CHARS = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f "
-_WS_RUN = r"[\t\n\x0B\x0C\r\x1C-\x1F ]+"
-_SCIENTIFIC = r"^'?[+-]?[0-9]+(?:[.,][0-9]*)?[eE][+-]?[0-9]+$"
 _MEMBER_COLUMNS = [c.name for c in stg_member.columns]
 
 
@@ -189,8 +187,8 @@ def _stripped(name: str) -> pl.Expr:
 
 def _identity_number(name: str) -> pl.Expr:
     """normalize_nik of ASCII text: no white space, '.', '-', then one leading apostrophe."""
-    compact = pl.col(name).str.replace_all(_WS_RUN, "").str.replace_all(r"[.\-]", "")
-    return _blank_to_null(compact.str.replace(r"^'", ""))
+    compact = pl.col(name).str.replace_all(r"[\t\n\x0B\x0C\r\x1C-\x1F .\-]+", "")
+    return _blank_to_null(compact.str.strip_prefix("'"))
 
 
 def _kta(missing_chars: str) -> pl.Expr:
@@ -216,15 +214,6 @@ def _date_column(values: pl.Series, parse, pattern: str, fmt: str, dtype) -> pl.
     return out
 
 
-def _region_code(name: str) -> pl.Expr:
-    """normalize_region_code of ASCII text: trimmed; six or ten digits get their dots."""
-    text = _stripped(name)
-    dotted = text.str.slice(0, 2) + "." + text.str.slice(2, 2) + "." + text.str.slice(4, 2)
-    return (pl.when(text.str.contains(r"^[0-9]{6}$")).then(dotted)
-            .when(text.str.contains(r"^[0-9]{10}$")).then(dotted + "." + text.str.slice(6, 4))
-            .otherwise(text))
-
-
 def _plain(name: str) -> pl.Expr:
     """The value is ASCII (one byte per character) without NUL, or null: the expressions of
     `_mapped` normalise it as the per-row functions do."""
@@ -232,10 +221,9 @@ def _plain(name: str) -> pl.Expr:
     return ((text.str.len_bytes() == text.str.len_chars()) & ~text.str.contains("\x00", literal=True)).fill_null(True)
 
 
-def _patched(frame: pl.DataFrame, mapped: pl.DataFrame, raw: str, fn, outputs: dict) -> pl.DataFrame:
+def _patched(frame: pl.DataFrame, mapped: pl.DataFrame, odd: pl.Series, raw: str, fn, outputs: dict) -> pl.DataFrame:
     """`mapped` with the values of `outputs` (its column → position in fn's result, None: the
-    result itself) replaced, in the rows whose `raw` text is not plain, by `fn` of that text."""
-    odd = frame.select(~_plain(raw)).to_series()
+    result itself) replaced, in the `odd` rows, by `fn` of their `raw` text."""
     if not odd.any():
         return mapped
     at = odd.arg_true()
@@ -243,6 +231,15 @@ def _patched(frame: pl.DataFrame, mapped: pl.DataFrame, raw: str, fn, outputs: d
     return mapped.with_columns(
         mapped[column].scatter(at, pl.Series([r if i is None else r[i] for r in results], dtype=mapped[column].dtype))
         for column, i in outputs.items())
+
+
+# The values `_mapped` hands to the per-row function of their column: text that is not plain,
+# and text the expressions leave as it is, so they need not rewrite every value.
+_ODD = {
+    "nik": lambda: pl.col("nik").str.contains_any(["e", "E"]),  # perhaps scientific notation
+    "nama": lambda: pl.col("nama").str.contains(r"[\t\n\x0B\x0C\r\x1C-\x1F]|  |^ | $"),  # white space to tidy
+    "kode_wilayah": lambda: _stripped("kode_wilayah").str.contains(r"^(?:[0-9]{6}|[0-9]{10})$"),  # undotted
+}
 
 
 def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
@@ -254,18 +251,17 @@ def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
         pl.col("party_code"),
         pl.col("kepengurusan_id").cast(pl.Int64).alias("unit_legacy_id"),
         _identity_number("nik").alias("nik"),
-        pl.col("nik").str.replace_all(_WS_RUN, "").str.contains(_SCIENTIFIC).fill_null(False)
-        .alias("nik_scientific"),
+        pl.lit(False).alias("nik_scientific"),
         _identity_number("no_kk").alias("no_kk"),
-        _blank_to_null(pl.col("nama").str.replace_all(_WS_RUN, " ").str.strip_chars(" ")).alias("name"),
+        _blank_to_null(pl.col("nama")).alias("name"),
         pl.lit(False).alias("name_repaired"),
         _stripped("tempat_lahir").alias("birth_place"),
         _stripped("alamat").alias("address"),
         _stripped("pekerjaan").alias("occupation"),
         _kta(codes.tables.kta_missing_chars).alias("kta_number"),
-        _region_code("kode_wilayah").alias("legacy_region_code"),
+        _stripped("kode_wilayah").alias("legacy_region_code"),
     )
-    for raw, fn, outputs in (  # the values the expressions above do not handle
+    patches = (  # the values the expressions above do not handle, by their column's own function
         ("nik", normalize_nik, {"nik": 0, "nik_scientific": 1}),
         ("no_kk", normalize_nik, {"no_kk": 0}),
         ("nama", normalize_name, {"name": 0, "name_repaired": 1}),
@@ -274,8 +270,11 @@ def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
         ("pekerjaan", clean_text, {"occupation": None}),
         ("no_kta", lambda v: normalize_kta(v, codes), {"kta_number": None}),
         ("kode_wilayah", normalize_region_code, {"legacy_region_code": None}),
-    ):
-        mapped = _patched(rows, mapped, raw, fn, outputs)
+    )
+    odd = rows.select((~_plain(raw) | _ODD[raw]().fill_null(False)).alias(raw) if raw in _ODD else ~_plain(raw)
+                      for raw, _, _ in patches)
+    for raw, fn, outputs in patches:
+        mapped = _patched(rows, mapped, odd[raw], raw, fn, outputs)
     _districts, _units, domiciles = _frames(ctx)
     return mapped.with_columns(
         birth_date=_date_column(rows["tgl_lahir"], parse_date, _DATE_TEXT, "%Y-%m-%d", pl.Date),
