@@ -21,19 +21,23 @@ from __future__ import annotations
 
 from .incremental import Watermarks, changed_rows
 from .mappings import PartyMap
-from .stage import SKIPPED_ORPHAN, SKIPPED_PARTY_UNMAPPED, Partition
+from .stage import Partition, party_of
 
 
-def by_party(parties: PartyMap, known_ids: set[int], counts: dict[int, tuple[int, int]],
+def party_codes(parties: PartyMap, known_ids: set[int]) -> dict[int, str | None]:
+    """Every m_partai id → its party code (None: not in the party map)."""
+    mapped = {p.legacy_id: p.code for p in parties.parties}
+    return {partai_id: mapped.get(partai_id) for partai_id in known_ids}
+
+
+def by_party(codes: dict[int, str | None], counts: dict[int, tuple[int, int]],
              marks: Watermarks | None) -> list[Partition]:
     """One partition per legacy partai_id; incremental where the previous run mapped it the same."""
     from .legacy import t_anggota
 
-    mapped = {p.legacy_id: p.code for p in parties.parties}
     result = []
     for partai_id in counts:
-        code = mapped.get(partai_id) if partai_id in known_ids else None
-        skip = None if code else (SKIPPED_ORPHAN if partai_id not in known_ids else SKIPPED_PARTY_UNMAPPED)
+        code, skip = party_of(codes, partai_id)
         key, changed = str(partai_id), None
         if marks is not None and marks.partitions.get(key) == (code or skip):
             changed = changed_rows(t_anggota, "updated_at", marks.member_max_id.get(key, 0), marks.member_updated)

@@ -126,13 +126,13 @@ def check_inputs(settings: Settings) -> Inputs:
     bounds = extract.member_id_bounds(source)
     marks = None if settings.full else incremental.last_watermarks(target)
     region_rows = [_region_row(2017, r) for r in rows_2017] + [_region_row(2022, r) for r in regions_2022]
-    by_party = partitions.by_party(parties, known_ids, counts, marks)
-    mapped = {p.legacy_id: p.code for p in parties.parties}
+    codes_of_parties = partitions.party_codes(parties, known_ids)
+    by_party = partitions.by_party(codes_of_parties, counts, marks)
     return Inputs(settings=settings, source=source, target=target, parties=parties, codes=codes,
                   regions=RegionBook(rows_2017, regions_2022), region_rows=region_rows,
                   partitions=by_party, source_counts=counts,
                   id_bounds=bounds, fingerprint=_fingerprint(settings, "run"), watermarks=marks,
-                  upload_filters=_upload_filters(marks), party_codes={pid: mapped.get(pid) for pid in known_ids},
+                  upload_filters=_upload_filters(marks), party_codes=codes_of_parties,
                   mappings={str(p.partai_id): p.mapping for p in by_party})
 
 

@@ -51,6 +51,15 @@ SKIPPED_PARTY_UNMAPPED = "SKIPPED_PARTY_UNMAPPED"
 SKIPPED_DELETED = "SKIPPED_DELETED"
 
 
+def party_of(codes: dict[int, str | None], partai_id: int | None) -> tuple[str | None, str | None]:
+    """(party code, skip code) of a legacy partai_id, `codes` mapping every m_partai id to its
+    party code (None: not in the party map)."""
+    if partai_id not in codes:
+        return None, SKIPPED_ORPHAN
+    code = codes[partai_id]
+    return code, None if code else SKIPPED_PARTY_UNMAPPED
+
+
 @dataclass(frozen=True, eq=False)
 class Partition:
     """One legacy partai_id's member rows, or those of one id range of it (`ids`: after, last —
@@ -98,10 +107,7 @@ class Partition:
         """(party code, skip code) of a row of this partition with that partai_id."""
         if self.parties is None:
             return self.party_code, self.skip_code
-        if partai_id not in self.parties:
-            return None, SKIPPED_ORPHAN
-        code = self.parties[partai_id]
-        return code, None if code else SKIPPED_PARTY_UNMAPPED
+        return party_of(self.parties, partai_id)
 
     def __getstate__(self) -> dict:  # to a worker process or a Dask worker: see picklable.py
         from .picklable import dump_clause
