@@ -77,7 +77,9 @@ def test_run_stages_again_when_a_server_crash_emptied_staging(legacy, pg_url, tm
     checkpoint, stage everything again, and publish the same complete result."""
     from sipol_migrate.schema import UNLOGGED_TABLES
 
-    args = run_args(_source(legacy), pg_url, legacy, tmp_path / "out", "--batch-size", "100")
+    # Member spans of 200 rows keep both threads on members (submitted before the uploads) until
+    # the crash, so member rows are what recovery empties.
+    args = run_args(_source(legacy), pg_url, legacy, tmp_path / "out", "--batch-size", "100", "--partition-rows", "200")
     killed = run_cli(*args, env={"SIPOL_FAULT_EXIT_AT_BATCH": "7", "SIPOL_FAULT_EXIT_DURING": "load"})
     assert killed.returncode == 137, killed.stderr
     assert scalar(pg_url, "SELECT count(*) FROM stg_member") > 0
