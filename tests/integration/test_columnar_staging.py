@@ -18,8 +18,8 @@ from sipol_migrate.synth import synthesize
 pytestmark = [pytest.mark.integration]
 
 
-def _stage_all(inputs, ctx, run_id: str, partitions=None) -> None:
-    for partition in partitions or inputs.partitions:
+def _stage_all(inputs, ctx, run_id: str, parts=None) -> None:
+    for partition in parts or inputs.partitions:
         stage_member_partition(inputs.source, inputs.target, run_id, partition, ctx, 300, FaultPlan())
     for kind in ("ktp", "kta"):
         stage_uploads(inputs.source, inputs.target, run_id, kind, 300, FaultPlan())
