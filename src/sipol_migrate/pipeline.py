@@ -37,7 +37,8 @@ from . import quality as _quality  # noqa: F401  (registers quality_result on th
 from .schema import create_schema, migration_run, run_checkpoint, stg_region
 from .settings import Settings, redact_url
 from .stage import (
-    UPLOAD_TABLES, FaultPlan, Partition, StageResult, rows_per_batch, stage_member_partition, stage_uploads,
+    UPLOAD_TABLES, FaultPlan, Partition, StageResult, rows_per_batch, party_of, stage_member_partition,
+    stage_uploads,
 )
 
 log = get_logger(__name__)
@@ -68,7 +69,12 @@ class Inputs:
     source_digest: dict | None = None  # legacy table checksums, recorded with the run (unchanged.py)
     unchanged: unchanged.Base | None = None  # set when nothing changed since that published run
     party_codes: dict[int, str | None] = field(default_factory=dict)  # m_partai id → party code (None: unmapped)
-    mappings: dict[str, str] = field(default_factory=dict)  # partai_id → what its rows map to (watermarks)
+
+    @property
+    def mappings(self) -> dict[str, str]:
+        """partai_id → what its rows map to, a party code or a skip code (the watermarks)."""
+        mapped = [party_of(self.party_codes, partai_id) for partai_id in self.source_counts]
+        return {str(partai_id): code or skip for partai_id, (code, skip) in zip(self.source_counts, mapped)}
 
     @property
     def incremental_partai_ids(self) -> list[int]:
@@ -127,13 +133,11 @@ def check_inputs(settings: Settings) -> Inputs:
     marks = None if settings.full else incremental.last_watermarks(target)
     region_rows = [_region_row(2017, r) for r in rows_2017] + [_region_row(2022, r) for r in regions_2022]
     codes_of_parties = partitions.party_codes(parties, known_ids)
-    by_party = partitions.by_party(codes_of_parties, counts, marks)
     return Inputs(settings=settings, source=source, target=target, parties=parties, codes=codes,
                   regions=RegionBook(rows_2017, regions_2022), region_rows=region_rows,
-                  partitions=by_party, source_counts=counts,
+                  partitions=partitions.by_party(codes_of_parties, counts, marks), source_counts=counts,
                   id_bounds=bounds, fingerprint=_fingerprint(settings, "run"), watermarks=marks,
-                  upload_filters=_upload_filters(marks), party_codes=codes_of_parties,
-                  mappings={str(p.partai_id): p.mapping for p in by_party})
+                  upload_filters=_upload_filters(marks), party_codes=codes_of_parties)
 
 
 def compare_with_last_run(inputs: Inputs) -> tuple[dict | None, unchanged.Base | None]:

@@ -58,7 +58,7 @@ def check_inputs(settings: Settings) -> pipeline.Inputs:
                            regions=RegionBook(rows_2017, rows_2022), region_rows=region_rows,
                            partitions=partitions, source_counts=counts,
                            fingerprint=pipeline._fingerprint(settings, "reconcile"),
-                           mappings={str(p.partai_id): p.mapping for p in partitions})
+                           party_codes={pid: mapped.get(pid) for pid in counts})
 
 
 def member_context(inputs: pipeline.Inputs) -> MemberRuleContext:
