@@ -10,7 +10,7 @@ migration wrote). For each edited row in a staged run:
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, delete, select, update
+from sqlalchemy import Connection, and_, case, delete, select, update
 
 from . import load
 from .model import ANGGOTA, MemberRecord
@@ -53,9 +53,11 @@ def apply_party_edits(conn: Connection, run_id: str, ctx: MemberRuleContext) -> 
             _add(conn, run_id, row, CONFLICT, "INFO", "edit", f"legacy_id={row.legacy_id}")
         rec = record_from_member(row, ctx)
         found = member_findings(rec, ctx)
+        status = row_status(found)  # the outcome too, as staging writes it (setrules.py)
         conn.execute(update(s).where(s.c.run_id == run_id, s.c.legacy_id == row.legacy_id).values(
             **{name: row._mapping[name] for name in MEMBER_CONTENT},
-            nik_valid=nik_is_valid(found), row_status=row_status(found)))
+            nik_valid=nik_is_valid(found), row_status=status,
+            outcome=case((s.c.outcome == "SKIPPED", "SKIPPED"), else_=status)))
         conn.execute(delete(stg_finding).where(
             stg_finding.c.run_id == run_id, stg_finding.c.entity == ANGGOTA,
             stg_finding.c.legacy_id == row.legacy_id, stg_finding.c.origin == "row"))

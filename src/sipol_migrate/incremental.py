@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, inspect, literal, or_, select
+from sqlalchemy import Connection, Engine, and_, case, delete, exists, func, insert, inspect, literal, or_, select
 
 from . import extract, load
 from .legacy import t_anggota
@@ -117,24 +117,19 @@ def fill_from_live(conn: Connection, run_id: str, partai_ids: list[int]) -> int:
     s = stg_member
     copied = 0
     not_staged = lambda table: ~exists().where(s.c.run_id == run_id, s.c.legacy_id == table.c.legacy_id)  # noqa: E731
-    for table, outcome in ((member, literal(None)), (member_holding, member_holding.c.outcome)):
-        keep_skipped = outcome if table is member_holding else None
+    for table in (member, member_holding):
+        # A held row that was SKIPPED stays so; any other copy has its row rules' outcome until
+        # the set rules (as staging writes it).
+        outcome = table.c.row_status
+        if table is member_holding:
+            outcome = case((member_holding.c.outcome == "SKIPPED", "SKIPPED"), else_=outcome)
         query = select(literal(run_id), *[table.c[c] for c in _SHARED], literal(False), literal("live"),
-                       _skipped_only(keep_skipped)).where(table.c.partai_id.in_(partai_ids), not_staged(table))
+                       outcome).where(table.c.partai_id.in_(partai_ids), not_staged(table))
         copied += conn.execute(insert(s).from_select(
             ["run_id", *_SHARED, "is_deleted", "origin", "outcome"], query)).rowcount or 0
     _copy_row_findings(conn, run_id)
     _copy_documents(conn, run_id)
     return copied
-
-
-def _skipped_only(outcome):
-    """A held row keeps its outcome only when it was SKIPPED; the others are decided again."""
-    from sqlalchemy import case
-
-    if outcome is None:
-        return literal(None)
-    return case((outcome == "SKIPPED", "SKIPPED"), else_=None)
 
 
 def _copy_row_findings(conn: Connection, run_id: str) -> None:

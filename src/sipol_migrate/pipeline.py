@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, select, update
+from sqlalchemy import Engine, select, update
 
 from . import edits, extract, incremental, ledger as ledger_mod, load, member_workers, output, partitions, progress
 from . import publish as publish_mod, report, setrules, unchanged
@@ -34,11 +34,11 @@ from .picklable import unbox
 from .regions import RegionBook, load_region_csv
 from .rules.member import MemberRuleContext
 from . import quality as _quality  # noqa: F401  (registers quality_result on the schema)
-from .schema import create_schema, migration_run, run_checkpoint, stg_region
+from .schema import create_schema, migration_run, stg_region
 from .settings import Settings, redact_url
 from .stage import (
-    UPLOAD_TABLES, FaultPlan, Partition, StageResult, rows_per_batch, party_of, stage_member_partition,
-    stage_uploads,
+    UPLOAD_TABLES, FaultPlan, Partition, StageResult, mark_phase, phase_done, rows_per_batch, party_of,
+    stage_member_partition, stage_uploads,
 )
 
 log = get_logger(__name__)
@@ -254,24 +254,14 @@ def stage_upload_kind(inputs: Inputs, run_id: str, kind: str, faults: FaultPlan)
                          faults, inputs.upload_filters.get(kind))
 
 
-def _phase_done(conn, run_id: str, phase: str) -> bool:
-    c = run_checkpoint
-    return conn.execute(select(c.c.run_id).where(c.c.run_id == run_id, c.c.phase == phase)).first() is not None
-
-
-def _mark_phase(conn, run_id: str, phase: str) -> None:
-    conn.execute(insert(run_checkpoint).values(run_id=run_id, phase=phase, partition_key="-",
-                                               batch_no=0, last_id=0, rows=0))
-
-
 def complete_staging(inputs: Inputs, run_id: str, ctx: MemberRuleContext) -> dict:
     """Rows not read again (incremental), rows deleted outright, party edits. Each step once."""
     stats: dict = {"copied_from_live": 0, "deleted_outright": {}}
     with inputs.target.begin() as conn:
-        if not _phase_done(conn, run_id, "filled"):
+        if not phase_done(conn, run_id, "filled"):
             stats["copied_from_live"] = incremental.fill_from_live(conn, run_id, inputs.incremental_partai_ids)
-            _mark_phase(conn, run_id, "filled")
-    staged = ledger_mod.staged_counts(inputs.target, run_id)
+            mark_phase(conn, run_id, "filled")
+    staged = ledger_mod.staged_counts(inputs.target, run_id) if inputs.incremental_partai_ids else {}
     for partai_id in inputs.incremental_partai_ids:
         entry = staged.get(partai_id, {"rows": 0, "id_sum": 0})
         if (entry["rows"], entry["id_sum"]) != inputs.source_counts.get(partai_id, (0, 0)):
@@ -280,9 +270,9 @@ def complete_staging(inputs: Inputs, run_id: str, ctx: MemberRuleContext) -> dic
             if gone:
                 stats["deleted_outright"][str(partai_id)] = gone
     with inputs.target.begin() as conn:
-        if not _phase_done(conn, run_id, "edited"):
+        if not phase_done(conn, run_id, "edited"):
             stats.update(edits.apply_party_edits(conn, run_id, ctx))
-            _mark_phase(conn, run_id, "edited")
+            mark_phase(conn, run_id, "edited")
     return stats
 
 

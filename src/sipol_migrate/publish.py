@@ -152,10 +152,12 @@ def clear_staging(conn: Connection, run_id: str) -> None:
     """Drop the run's staged rows; on PostgreSQL a table holding no other run's rows is
     truncated (deleting 2 M staged members row by row took seconds). The table is locked before
     it is looked at, so no other run's batch can commit in between. Tables a killed quality gate
-    of the run left behind are dropped too."""
+    or set rule phase of the run left behind are dropped too."""
     from .quality import drop_run_tables
+    from .setrules import drop_missing_table
 
     drop_run_tables(conn, run_id)
+    drop_missing_table(conn, run_id)
     for table in (*STAGING_TABLES, run_checkpoint):
         if conn.dialect.name == "postgresql":
             conn.exec_driver_sql(f'LOCK TABLE "{table.name}" IN ACCESS EXCLUSIVE MODE')

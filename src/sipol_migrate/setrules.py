@@ -12,38 +12,60 @@ aggregate finds those NIKs, their rows are copied once into a small temporary ta
 ranking, the MERGED copies and the parties per NIK are worked out there instead of in passes
 over millions of staged rows. The document rule reads what the duplicate rule does not write,
 so on PostgreSQL it runs at the same time on a second connection (the other core), over every
-row kept before the merge; the findings of the copies merged meanwhile are then dropped.
+row kept before the merge, into a table of the run (`missing_table`); its findings then go in
+but those of the copies merged meanwhile. The staging table has no index: the few rows a rule
+writes again are found by where they are stored (`_row_ref`), not by a scan of millions.
 
-Staging already wrote each kept row's outcome as its row rules decide it (`row_status`), so
-only the rows a set rule changes are written here: the extra copies (MERGED) and the MS rows
-with a set BMS finding (BMS). The phase is idempotent: it first puts back what an earlier
-attempt of the same run changed (rows copied from the live tables come with no outcome and get
-theirs the same way).
+Staging, the copies from the live tables and the party edits already wrote each kept row's
+outcome as its row rules decide it (`row_status`), so only the rows a set rule changes are
+written here: the extra copies (MERGED) and the MS rows with a set BMS finding (BMS). The phase
+is idempotent: its transaction records that it ran (run_checkpoint phase "set"), and a later
+attempt of the same run first puts back what it changed.
 """
 
 from __future__ import annotations
 
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import (
-    BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, Text, and_, cast,
-    delete, exists, func, insert, literal, or_, select, update,
+    BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, Text, and_, cast, column,
+    delete, exists, func, insert, literal, or_, select, table, union, union_all, update,
 )
+from sqlalchemy.sql.expression import ColumnClause, TableClause
+from sqlalchemy.types import UserDefinedType
 
 from . import load
 from .model import ANGGOTA
 from .schema import stg_finding, stg_member, stg_upload
+from .stage import mark_phase, phase_done
 
 KEPT = stg_member.c.outcome.in_(("MS", "BMS", "TMS"))  # neither SKIPPED nor MERGED
 DOCUMENT_CODES = {"ktp": "DOC_KTP_MISSING", "kta": "DOC_KTA_MISSING"}
+
+
+class _RowRef(UserDefinedType):
+    """Where a staged row is stored (PostgreSQL's ctid, SQLite's rowid): the rows a rule found
+    are written again by it, without a scan of the unindexed staging table (a TID scan)."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw) -> str:
+        return "TID"
+
+
+def _row_ref(conn: Connection):
+    name = "ctid" if conn.dialect.name == "postgresql" else "rowid"
+    return ColumnClause(name, _RowRef(), _selectable=stg_member)  # a column of stg_member's FROM
+
 
 # The staged rows whose valid NIK occurs more than once in the run, ranked within party and NIK
 # (rank 1 is kept): a temporary table of the set rules' transaction.
 _COPIES = Table(
     "set_rule_copy", MetaData(),
-    Column("legacy_id", BigInteger, primary_key=True), Column("party_code", String(20)),
-    Column("nik", Text), Column("row_status", String(3)), Column("rank", Integer),
-    Column("kept_id", BigInteger), prefixes=["TEMPORARY"],
+    Column("legacy_id", BigInteger, primary_key=True), Column("row_ref", _RowRef()),
+    Column("party_code", String(20)), Column("nik", Text), Column("row_status", String(3)),
+    Column("rank", Integer), Column("kept_id", BigInteger), prefixes=["TEMPORARY"],
 )
 
 _FINDING_COLUMNS = ["run_id", "party_code", "entity", "legacy_id", "code", "status", "field",
@@ -51,14 +73,24 @@ _FINDING_COLUMNS = ["run_id", "party_code", "entity", "legacy_id", "code", "stat
 
 
 def _finding_select(run_id: str, rows, code: str, status: str, field: str | None, detail, where):
-    return select(
-        literal(run_id), rows.c.party_code, literal(ANGGOTA), rows.c.legacy_id, literal(code),
-        literal(status), literal(field), detail, literal("set"),
-    ).where(where)
+    values = (literal(run_id), rows.c.party_code, literal(ANGGOTA), rows.c.legacy_id, literal(code),
+              literal(status), literal(field), detail, literal("set"))
+    return select(*(value.label(name) for value, name in zip(values, _FINDING_COLUMNS))).where(where)
 
 
 def _insert_findings(conn: Connection, query) -> None:
     conn.execute(insert(stg_finding).from_select(_FINDING_COLUMNS, query))
+
+
+def missing_table(run_id: str) -> TableClause:
+    """The rows without a document of a run (`find_missing_documents`), each finding with its
+    row's `row_ref`: a table of its own, as its connection is not the set rules' one."""
+    name = "set_rule_missing_" + re.sub(r"[^a-z0-9]", "_", run_id.lower())
+    return table(name, *(column(c) for c in _FINDING_COLUMNS), column("row_ref"))
+
+
+def drop_missing_table(conn: Connection, run_id: str) -> None:
+    conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{missing_table(run_id).name}"')
 
 
 def reset(conn: Connection, run_id: str) -> None:
@@ -76,84 +108,106 @@ def copy_repeated_niks(conn: Connection, run_id: str) -> None:
     candidate = and_(m.c.run_id == run_id, KEPT, m.c.nik_valid.is_(True))
     repeated = (select(m.c.nik).where(candidate).group_by(m.c.nik).having(func.count() > 1)
                 .subquery("repeated"))  # a hash aggregate: no sort of millions of rows
-    rows = select(m.c.legacy_id, m.c.party_code, m.c.nik, m.c.row_status, m.c.legacy_updated_at).where(
-        candidate, m.c.nik.in_(select(repeated.c.nik))).subquery("rows")
+    rows = select(m.c.legacy_id, _row_ref(conn).label("row_ref"), m.c.party_code, m.c.nik, m.c.row_status,
+                  m.c.legacy_updated_at).where(candidate, m.c.nik.in_(select(repeated.c.nik))).subquery("rows")
     window = {"partition_by": (rows.c.party_code, rows.c.nik),
               "order_by": (rows.c.legacy_updated_at.desc().nulls_last(), rows.c.legacy_id.desc())}
     _COPIES.create(conn)
     conn.execute(insert(_COPIES).from_select(
-        ["legacy_id", "party_code", "nik", "row_status", "rank", "kept_id"],
-        select(rows.c.legacy_id, rows.c.party_code, rows.c.nik, rows.c.row_status,
+        ["legacy_id", "row_ref", "party_code", "nik", "row_status", "rank", "kept_id"],
+        select(rows.c.legacy_id, rows.c.row_ref, rows.c.party_code, rows.c.nik, rows.c.row_status,
                func.row_number().over(**window), func.first_value(rows.c.legacy_id).over(**window))))
     load.refresh_statistics(conn, [_COPIES])
 
 
 def mark_duplicates_in_party(conn: Connection, run_id: str) -> None:
     m, c = stg_member, _COPIES
-    conn.execute(update(m).where(m.c.run_id == run_id, m.c.legacy_id == c.c.legacy_id, c.c.rank > 1)
+    conn.execute(update(m).where(_row_ref(conn) == c.c.row_ref, c.c.rank > 1)
                  .values(outcome="MERGED", kept_id=c.c.kept_id))
     detail = literal("kept=") + cast(c.c.kept_id, Text)
     _insert_findings(conn, _finding_select(run_id, c, "NIK_DUPLICATE_IN_PARTY", "MERGED", "nik", detail,
                                            c.c.rank > 1))
 
 
-def mark_duplicates_across_parties(conn: Connection, run_id: str) -> None:
+def _shared_niks():
+    """The kept, non-TMS copies whose NIK is kept in 2+ parties."""
     c = _COPIES
     eligible = and_(c.c.rank == 1, c.c.row_status != "TMS", c.c.party_code.is_not(None))
     shared = (select(c.c.nik).where(eligible).group_by(c.c.nik)
               .having(func.min(c.c.party_code) != func.max(c.c.party_code)))  # 2+ parties, hashed
-    _insert_findings(conn, _finding_select(run_id, c, "NIK_DUPLICATE_ACROSS_PARTIES", "BMS", "nik",
-                                           literal(None, Text), and_(eligible, c.c.nik.in_(shared))))
+    return and_(eligible, c.c.nik.in_(shared))
+
+
+def mark_duplicates_across_parties(conn: Connection, run_id: str) -> None:
+    _insert_findings(conn, _finding_select(run_id, _COPIES, "NIK_DUPLICATE_ACROSS_PARTIES", "BMS", "nik",
+                                           literal(None, Text), _shared_niks()))
+
+
+def find_missing_documents(conn: Connection, run_id: str) -> None:
+    """Every row kept before the duplicate rule merged any (see the module) that lacks a KTP or
+    a KTA upload, as DOC_*_MISSING findings in `missing_table`, with the row's `row_ref`."""
+    m, u = stg_member, stg_upload
+    missing = union_all(*(
+        _finding_select(run_id, m, code, "BMS", None, literal(None, Text), and_(
+            m.c.run_id == run_id, KEPT,
+            ~exists().where(u.c.run_id == run_id, u.c.kind == kind, u.c.anggota_id == m.c.legacy_id),
+        )).add_columns(_row_ref(conn).label("row_ref"))
+        for kind, code in DOCUMENT_CODES.items()))
+    query = missing.compile(conn, compile_kwargs={"literal_binds": True})  # the run id and constants
+    drop_missing_table(conn, run_id)  # an earlier attempt's
+    unlogged = "UNLOGGED " if conn.dialect.name == "postgresql" else ""
+    conn.exec_driver_sql(f'CREATE {unlogged}TABLE "{missing_table(run_id).name}" AS {query}')
 
 
 def mark_missing_documents(conn: Connection, run_id: str) -> None:
-    """DOC_*_MISSING on every row kept before the duplicate rule merged any (see the module)."""
-    m, u = stg_member, stg_upload
-    for kind, code in DOCUMENT_CODES.items():
-        has_upload = exists().where(u.c.run_id == run_id, u.c.kind == kind, u.c.anggota_id == m.c.legacy_id)
-        _insert_findings(conn, _finding_select(run_id, m, code, "BMS", None, literal(None, Text),
-                                               and_(m.c.run_id == run_id, KEPT, ~has_upload)))
-
-
-def drop_documents_of_copies(conn: Connection, run_id: str) -> None:
-    """A MERGED copy has no document findings: it is not kept."""
-    f, c = stg_finding, _COPIES
-    conn.execute(delete(f).where(
-        f.c.run_id == run_id, f.c.origin == "set", f.c.code.in_(DOCUMENT_CODES.values()),
-        f.c.legacy_id.in_(select(c.c.legacy_id).where(c.c.rank > 1))))
+    """The findings of `missing_table`, but those of the MERGED copies (they are not kept)."""
+    found, c = missing_table(run_id), _COPIES
+    merged = select(c.c.legacy_id).where(c.c.rank > 1)
+    _insert_findings(conn, select(*(found.c[name] for name in _FINDING_COLUMNS))
+                     .where(found.c.legacy_id.not_in(merged)))
 
 
 def decide_outcomes(conn: Connection, run_id: str) -> None:
     """TMS and BMS rows keep the outcome of their row rules; an MS row with a set BMS finding
-    becomes BMS."""
-    m, f = stg_member, stg_finding
-    set_bms = exists().where(f.c.run_id == run_id, f.c.entity == ANGGOTA, f.c.origin == "set",
-                             f.c.status == "BMS", f.c.legacy_id == m.c.legacy_id)
-    conn.execute(update(m).where(m.c.run_id == run_id, m.c.outcome == "MS", set_bms).values(outcome="BMS"))
+    (a missing document, or its NIK in another party) becomes BMS."""
+    m, found, c = stg_member, missing_table(run_id), _COPIES
+    rows = union(select(found.c.row_ref), select(c.c.row_ref).where(_shared_niks())).subquery("set_bms")
+    conn.execute(update(m).where(_row_ref(conn) == rows.c.row_ref, m.c.outcome == "MS").values(outcome="BMS"))
 
 
 def _documents_alone(target: Engine, run_id: str) -> None:
     with target.begin() as conn:
         load.bulk_session(conn)
-        mark_missing_documents(conn, run_id)
+        # The duplicate rule keeps the other core busy: parallel workers here only took turns
+        # with it (set rules at 2 M members: 11.5-12.1 s with them, 10.0 s without).
+        conn.exec_driver_sql("SET LOCAL max_parallel_workers_per_gather = 0")
+        find_missing_documents(conn, run_id)
 
 
 def apply_member_set_rules(target: Engine, run_id: str) -> None:
     with target.begin() as conn:  # committed first: the document rule's connection must see it
         load.bulk_session(conn)
-        load.refresh_statistics(conn, [stg_member, stg_upload, stg_finding])
-        reset(conn, run_id)
+        load.refresh_statistics(conn, [stg_member, stg_upload, stg_finding], rough=True)
+        again = phase_done(conn, run_id, "set")
+        if again:  # an earlier attempt's changes: put back first
+            reset(conn, run_id)
     beside = target.dialect.name == "postgresql"  # SQLite has one writer: all on one connection
     with ThreadPoolExecutor(1) as pool, target.begin() as conn:
         documents = pool.submit(_documents_alone, target, run_id) if beside else None
         load.bulk_session(conn)
+        if beside:  # the rows just staged are in memory: fetching 80,000 of 2 M by TID took 1.0 s,
+            # a scan 2.0 s, which the default cost of a random page (4) made look cheaper
+            conn.exec_driver_sql("SET LOCAL random_page_cost = 1.1")
         copy_repeated_niks(conn, run_id)
         mark_duplicates_in_party(conn, run_id)
         mark_duplicates_across_parties(conn, run_id)
         if documents is None:
-            mark_missing_documents(conn, run_id)
+            find_missing_documents(conn, run_id)
         else:
             documents.result()
-        drop_documents_of_copies(conn, run_id)
+        mark_missing_documents(conn, run_id)
         decide_outcomes(conn, run_id)
         _COPIES.drop(conn)
+        drop_missing_table(conn, run_id)
+        if not again:
+            mark_phase(conn, run_id, "set")

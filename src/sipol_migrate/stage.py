@@ -222,6 +222,18 @@ def last_checkpoint(target: Engine, run_id: str, phase: str, key: str) -> tuple[
     return int(last_id or 0), int(batches or 0)
 
 
+def phase_done(conn, run_id: str, phase: str) -> bool:
+    """Whether a step of the run that happens once (`mark_phase`) has committed."""
+    c = run_checkpoint
+    return conn.execute(select(c.c.run_id).where(c.c.run_id == run_id, c.c.phase == phase)).first() is not None
+
+
+def mark_phase(conn, run_id: str, phase: str) -> None:
+    """Record, in the caller's transaction, that a once-only step of the run is done."""
+    conn.execute(run_checkpoint.insert().values(run_id=run_id, phase=phase, partition_key="-",
+                                                batch_no=0, last_id=0, rows=0))
+
+
 def _commit_batch(target: Engine, run_id: str, phase: str, key: str, batch_no: int,
                   last_id: int, writes: list[tuple], faults: FaultPlan, count: int | None = None) -> None:
     """A batch's staged rows and its checkpoint commit together, or not at all.

@@ -115,6 +115,38 @@ def test_failure_before_publish_leaves_live_tables_unchanged(sqlite_legacy, pg_u
     assert states == {"published": 1, "staging": 1}
 
 
+def _set_rule_state(engine) -> tuple:
+    with engine.connect() as conn:
+        members = sorted(conn.execute(sa.text("SELECT legacy_id, outcome, kept_id FROM stg_member")).all())
+        findings = sorted(conn.execute(sa.text(
+            "SELECT legacy_id, code, status, detail FROM stg_finding WHERE origin = 'set'")).all(), key=repr)
+        marks = conn.execute(sa.text("SELECT count(*) FROM run_checkpoint WHERE phase = 'set'")).scalar_one()
+        leftovers = [name for name in sa.inspect(conn).get_table_names() if name.startswith("set_rule")]
+    return members, findings, marks, leftovers
+
+
+def test_set_rules_applied_again_give_the_same_result(sqlite_legacy, pg_url, tmp_path, prefect_api):
+    """A run resumed after its set rules committed applies them again: the second attempt first
+    puts back what the first changed (its "set" mark says there was one)."""
+    from sipol_migrate import setrules
+
+    source = f"sqlite:///{sqlite_legacy / 'legacy.sqlite'}"
+    with pytest.raises(Exception, match="fault injected"):
+        execute_run(_settings(source, pg_url, sqlite_legacy, tmp_path / "out", fault_fail_before_publish=True))
+    engine = sa.create_engine(pg_url)
+    first = _set_rule_state(engine)
+    members, findings, marks, leftovers = first
+    assert marks == 1 and leftovers == []
+    assert {"NIK_DUPLICATE_IN_PARTY", "NIK_DUPLICATE_ACROSS_PARTIES", "DOC_KTP_MISSING",
+            "DOC_KTA_MISSING"} <= {code for _, code, _, _ in findings}
+    assert {outcome for _, outcome, _ in members} >= {"MERGED", "BMS", "MS"}
+    with engine.connect() as conn:
+        run_id = conn.execute(sa.text("SELECT run_id FROM migration_run WHERE state = 'staging'")).scalar_one()
+    setrules.apply_member_set_rules(engine, run_id)
+    assert _set_rule_state(engine) == first
+    engine.dispose()
+
+
 def test_cli_run_prints_ledger_and_report_path(sqlite_legacy, tmp_path, prefect_api):
     out = tmp_path / "out"
     env = {**os.environ, "SIPOL_TARGET_URL": f"sqlite:///{tmp_path / 't.sqlite'}"}
