@@ -2,7 +2,7 @@
 
 Both paths take the same input — a list of dicts keyed by column name — inside a connection the
 caller's transaction owns, so a batch and its checkpoint commit together. On PostgreSQL a polars
-frame (columnar.py) is written too, as COPY csv.
+frame (columnar.py) is written too, as a binary COPY.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import io
 from contextlib import contextmanager
 
 from psycopg2.extensions import encodings
-from sqlalchemy import Connection, Table, insert
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, DateTime, Integer, String, Table, insert
 
 from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, line_encoder  # noqa: F401
 
@@ -33,19 +33,43 @@ def _copy(conn: Connection, table: Table, columns: list[str], rows: list[dict]) 
         _copy_from(conn, table, columns, io.BytesIO(("\n".join(lines) + "\n").encode(codec)))
 
 
+_FRAME_TYPES = {BigInteger: "Int64", Integer: "Int32", Boolean: "Boolean", Date: "Date", DateTime: "Datetime",
+                String: "String"}  # Text is a String
+
+
+def _frame_dtype(column: Column):
+    import polars as pl
+
+    name = next(name for kind, name in _FRAME_TYPES.items() if isinstance(column.type, kind))
+    return pl.Datetime("us") if name == "Datetime" else getattr(pl, name)
+
+
+def _binary_copy_data(table: Table, frame) -> bytes:
+    """`frame` in PostgreSQL's binary COPY format (pgpq), each column cast to the type its
+    table column has: binary input must match the column types exactly, and a column of nulls
+    only has a type once cast. NUL characters are dropped, as the text format drops them
+    (copytext.py): PostgreSQL's text cannot hold them."""
+    import pgpq
+    import polars as pl
+
+    wanted = {name: _frame_dtype(table.c[name]) for name in frame.columns}
+    casts = [pl.col(name).cast(dtype) for name, dtype in wanted.items() if frame.schema[name] != dtype]
+    typed = frame.with_columns(casts) if casts else frame
+    text = [name for name, dtype in wanted.items() if dtype == pl.String]
+    if text and any(typed.select(pl.col(text).str.count_matches("\x00", literal=True).sum()).row(0)):
+        typed = typed.with_columns(pl.col(text).str.replace_all("\x00", "", literal=True))
+    arrow = typed.to_arrow()
+    encoder = pgpq.ArrowToPostgresBinaryEncoder(arrow.schema)
+    return b"".join([encoder.write_header(), *(encoder.write_batch(batch) for batch in arrow.to_batches()),
+                     encoder.finish()])
+
+
 def _copy_frame(conn: Connection, table: Table, frame) -> int:
-    """COPY a polars frame as CSV: every string quoted, so NULL (unquoted, empty) and '' stay apart.
-    NUL characters are dropped, as the text format drops them (copytext.py): PostgreSQL's text
-    cannot hold them."""
+    """COPY a polars frame in binary: at 2 M staged members PostgreSQL took 40 % less time
+    than for the same rows as CSV, which it must parse."""
     if frame.height:
-        buffer = io.BytesIO()
-        frame.write_csv(buffer, include_header=False, quote_style="non_numeric", null_value="",
-                        datetime_format="%Y-%m-%d %H:%M:%S%.f", date_format="%Y-%m-%d")
-        data = buffer.getvalue()
-        if b"\x00" in data:  # a byte search: about a millisecond per batch
-            buffer = io.BytesIO(data.replace(b"\x00", b""))
-        buffer.seek(0)
-        _copy_from(conn, table, frame.columns, buffer, " WITH (FORMAT csv)")
+        buffer = io.BytesIO(_binary_copy_data(table, frame))
+        _copy_from(conn, table, frame.columns, buffer, " WITH (FORMAT binary)")
     return frame.height
 
 

@@ -109,6 +109,11 @@ def prepare(inputs) -> bool:
     pool = _get_pool()
     for _ in range(inputs.settings.workers - 1):
         pool.submit(_ready)
+    # This process stages too: it builds what every batch needs while the source is scanned, as
+    # the workers do (0.75 s at its first batch otherwise).
+    from . import columnar
+
+    threading.Thread(target=columnar.warm, name="sipol-warm", daemon=True).start()
     return True
 
 

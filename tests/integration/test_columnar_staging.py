@@ -1,4 +1,4 @@
-"""Staging a MariaDB source into PostgreSQL as columns (connectorx → polars → COPY csv) writes
+"""Staging a MariaDB source into PostgreSQL as columns (connectorx → polars → binary COPY) writes
 exactly the staged rows, findings and uploads the per-row path writes (driver → dicts → COPY
 text), on synthesised legacy data with every planted problem."""
 
