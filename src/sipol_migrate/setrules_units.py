@@ -220,7 +220,7 @@ def apply_unit_set_rules(target: Engine, run_id: str, parties: PartyMap, basis: 
         # statistics PostgreSQL planned the membership minimum as a nested loop of every member
         # over every region (hours at 2 M members); fresh ones give hash joins (seconds).
         load.bulk_session(conn)
-        load.refresh_statistics(conn, [stg_member, stg_region, stg_unit, stg_officer])
+        load.refresh_statistics(conn, [stg_member, stg_region, stg_unit, stg_officer], rough=True)
         reset(conn, run_id)
         mark_officer_missing(conn, run_id)
         mark_kecamatan_coverage(conn, run_id)
