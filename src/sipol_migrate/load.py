@@ -40,7 +40,9 @@ _FRAME_TYPES = {BigInteger: "Int64", Integer: "Int32", Boolean: "Boolean", Date:
 def _frame_dtype(column: Column):
     import polars as pl
 
-    name = next(name for kind, name in _FRAME_TYPES.items() if isinstance(column.type, kind))
+    name = next((name for kind, name in _FRAME_TYPES.items() if isinstance(column.type, kind)), None)
+    if name is None:
+        raise TypeError(f"{column.table.name}.{column.name}: no frame type for {column.type}")
     return pl.Datetime("us") if name == "Datetime" else getattr(pl, name)
 
 
