@@ -29,10 +29,10 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 from sqlalchemy import (
-    BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, Text, and_, cast, column,
-    delete, exists, func, insert, literal, or_, select, table, union, union_all, update,
+    BigInteger, Column, Connection, Engine, Integer, MetaData, String, Table, Text, and_, cast,
+    delete, exists, func, insert, literal, or_, select, union, union_all, update,
 )
-from sqlalchemy.sql.expression import ColumnClause, TableClause
+from sqlalchemy.sql.expression import ColumnClause
 from sqlalchemy.types import UserDefinedType
 
 from . import load
@@ -73,24 +73,26 @@ _FINDING_COLUMNS = ["run_id", "party_code", "entity", "legacy_id", "code", "stat
 
 
 def _finding_select(run_id: str, rows, code: str, status: str, field: str | None, detail, where):
-    values = (literal(run_id), rows.c.party_code, literal(ANGGOTA), rows.c.legacy_id, literal(code),
-              literal(status), literal(field), detail, literal("set"))
-    return select(*(value.label(name) for value, name in zip(values, _FINDING_COLUMNS))).where(where)
+    return select(
+        literal(run_id), rows.c.party_code, literal(ANGGOTA), rows.c.legacy_id, literal(code),
+        literal(status), literal(field), detail, literal("set"),
+    ).where(where)
 
 
 def _insert_findings(conn: Connection, query) -> None:
     conn.execute(insert(stg_finding).from_select(_FINDING_COLUMNS, query))
 
 
-def missing_table(run_id: str) -> TableClause:
-    """The rows without a document of a run (`find_missing_documents`), each finding with its
-    row's `row_ref`: a table of its own, as its connection is not the set rules' one."""
+def missing_table(run_id: str, postgres: bool = True) -> Table:
+    """The rows without a document of a run (`find_missing_documents`): findings with their
+    row's `row_ref`, in a table of their own, as their connection is not the set rules' one."""
     name = "set_rule_missing_" + re.sub(r"[^a-z0-9]", "_", run_id.lower())
-    return table(name, *(column(c) for c in _FINDING_COLUMNS), column("row_ref"))
+    return Table(name, MetaData(), *(Column(c.name, c.type) for c in stg_finding.columns),
+                 Column("row_ref", _RowRef()), prefixes=["UNLOGGED"] if postgres else [])
 
 
 def drop_missing_table(conn: Connection, run_id: str) -> None:
-    conn.exec_driver_sql(f'DROP TABLE IF EXISTS "{missing_table(run_id).name}"')
+    missing_table(run_id).drop(conn, checkfirst=True)
 
 
 def reset(conn: Connection, run_id: str) -> None:
@@ -151,12 +153,12 @@ def find_missing_documents(conn: Connection, run_id: str) -> None:
         _finding_select(run_id, m, code, "BMS", None, literal(None, Text), and_(
             m.c.run_id == run_id, KEPT,
             ~exists().where(u.c.run_id == run_id, u.c.kind == kind, u.c.anggota_id == m.c.legacy_id),
-        )).add_columns(_row_ref(conn).label("row_ref"))
+        )).add_columns(_row_ref(conn))
         for kind, code in DOCUMENT_CODES.items()))
-    query = missing.compile(conn, compile_kwargs={"literal_binds": True})  # the run id and constants
-    drop_missing_table(conn, run_id)  # an earlier attempt's
-    unlogged = "UNLOGGED " if conn.dialect.name == "postgresql" else ""
-    conn.exec_driver_sql(f'CREATE {unlogged}TABLE "{missing_table(run_id).name}" AS {query}')
+    found = missing_table(run_id, conn.dialect.name == "postgresql")
+    found.drop(conn, checkfirst=True)  # an earlier attempt's
+    found.create(conn)
+    conn.execute(insert(found).from_select([*_FINDING_COLUMNS, "row_ref"], missing))
 
 
 def mark_missing_documents(conn: Connection, run_id: str) -> None:
