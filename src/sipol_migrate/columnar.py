@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import gc
 import threading
+from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 
 from sqlalchemy import Engine, String, cast, select
@@ -45,7 +47,8 @@ from .normalize import (
     normalize_region_code, parse_date, parse_datetime,
 )
 from .rules import STATUS_OF, nik_birth
-from .rules.member import MINIMUM_AGE, MemberRuleContext
+from .mappings import Codes
+from .rules.member import MINIMUM_AGE, MemberRuleContext, barred_remembered
 from .schema import stg_finding, stg_member, stg_upload
 
 try:  # optional at import: without them `usable` is False and the per-row path runs
@@ -139,30 +142,49 @@ def warm() -> None:
         _nik_births()
 
 
-_context_frames: dict[int, tuple] = {}
-_context_lock = threading.Lock()  # partitions staged in threads share one context
+@dataclass(eq=False)
+class ColumnContext:
+    """What this path reads of a MemberRuleContext: its codes and reference date, and its regions
+    and units as frames. A staging process that stages whole partitions only is given this
+    instead of the rule context (member_workers): the regions and units as Python objects take
+    about 100 MB in each process, these frames about 20."""
+
+    codes: Codes
+    reference_date: date
+    districts: pl.Series  # kecamatan digits of either reference
+    units: pl.DataFrame
+    domiciles: pl.DataFrame  # the valid domiciles with their translation
+    barred: dict[str, bool] = field(default_factory=dict, repr=False)  # occupation → barred
+
+    def is_barred(self, occupation: str) -> bool:
+        return barred_remembered(self.barred, occupation, self.codes)
 
 
-def _frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
-    """(kecamatan digits of either reference, the units, the valid domiciles with their
-    translation) of a rule context, as polars data."""
+_built: dict[int, tuple] = {}
+_built_lock = threading.Lock()  # partitions staged in threads share one context
+
+
+def column_context(ctx: MemberRuleContext | ColumnContext) -> ColumnContext:
+    """The ColumnContext of a rule context, built once per context (one per run)."""
+    if isinstance(ctx, ColumnContext):
+        return ctx
     key = id(ctx)
-    with _context_lock:
-        if key not in _context_frames:
-            _context_frames.clear()  # one context per run (the entry keeps it alive: ids stay unique)
+    with _built_lock:
+        if key not in _built:
+            _built.clear()  # one context per run (the entry keeps it alive: ids stay unique)
             # Without the collector: its passes over a staging process's whole heap, triggered
             # by the tuples built here, took 1.0 of 1.5 s at the start of every process's staging.
             collecting = gc.isenabled()
             gc.disable()
             try:
-                _context_frames[key] = (ctx, *_build_frames(ctx))
+                _built[key] = (ctx, _build(ctx))
             finally:
                 if collecting:
                     gc.enable()
-        return _context_frames[key][1:]
+        return _built[key][1]
 
 
-def _build_frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.DataFrame]:
+def _build(ctx: MemberRuleContext) -> ColumnContext:
     units = [(uid, unit.partai_id, not unit.is_deleted and unit.level == KABKOTA, unit.region_2017,
               ctx.regions.is_unit_region_valid(KABKOTA, unit.region_2017))
              for uid, unit in ctx.units.items()]
@@ -172,7 +194,7 @@ def _build_frames(ctx: MemberRuleContext) -> tuple[pl.Series, pl.DataFrame, pl.D
     districts = pl.Series("d", sorted(ctx.regions.kecamatan_digits()), dtype=pl.String)
     domiciles = pl.DataFrame(ctx.regions.domiciles(), orient="row", schema={
         "legacy_region_code": pl.String, "region_new": pl.String}).with_columns(region_valid=pl.lit(True))
-    return districts, unit_frame, domiciles
+    return ColumnContext(ctx.codes, ctx.reference_date, districts, unit_frame, domiciles)
 
 
 # --- mapping ----------------------------------------------------------------------------------
@@ -251,7 +273,7 @@ _ODD = {
 }
 
 
-def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
+def _mapped(rows: pl.DataFrame, ctx: ColumnContext) -> pl.DataFrame:
     """The normalised columns (normalize.map_member), plus the lookups the rules need."""
     codes = ctx.codes
     mapped = rows.select(
@@ -284,7 +306,6 @@ def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
                       for raw, _, _ in patches)
     for raw, fn, outputs in patches:
         mapped = _patched(rows, mapped, odd[raw], raw, fn, outputs)
-    _districts, _units, domiciles = _frames(ctx)
     return mapped.with_columns(
         birth_date=_date_column(rows["tgl_lahir"], parse_date, _DATE_TEXT, "%Y-%m-%d", pl.Date),
         legacy_updated_at=_date_column(rows["updated_at"], parse_datetime, _DATETIME_TEXT,
@@ -292,26 +313,25 @@ def _mapped(rows: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
         gender=_per_value(rows["jenis_kelamin"], lambda v: normalize_gender(v, codes), pl.String),
         marital_status=_per_value(rows["status_kawin"], lambda v: normalize_marital(v, codes), pl.String),
         barred=_per_value(mapped["occupation"], ctx.is_barred, pl.Boolean).fill_null(False),
-    ).join(domiciles, on="legacy_region_code", how="left").with_columns(
+    ).join(ctx.domiciles, on="legacy_region_code", how="left").with_columns(
         region_valid=pl.col("region_valid").fill_null(False))
 
 
 # --- rules ------------------------------------------------------------------------------------
 
 
-def _checked(mapped: pl.DataFrame, ctx: MemberRuleContext) -> pl.DataFrame:
+def _checked(mapped: pl.DataFrame, ctx: ColumnContext) -> pl.DataFrame:
     """One boolean column per row-rule code (rules.member.member_findings), and the row's values."""
-    districts, units, _domiciles = _frames(ctx)
     ref = ctx.reference_date
     col = pl.col
     nik = col("nik")
     frame = mapped.with_columns(b_digits=nik.str.slice(6, 6)).join(
-        _nik_births(), on="b_digits", how="left").join(units, left_on="unit_legacy_id",
+        _nik_births(), on="b_digits", how="left").join(ctx.units, left_on="unit_legacy_id",
                                                         right_on="kepengurusan_id", how="left")
     missing = nik.is_null()
     malformed = ~missing & (col("nik_scientific") | ~nik.str.contains(r"^[0-9]{16}$"))
     structure = ~missing & ~malformed & (col("b_day").is_null() | (nik.str.slice(12, 4) == "0000")
-                                         | ~nik.str.slice(0, 6).is_in(districts.implode()))
+                                         | ~nik.str.slice(0, 6).is_in(ctx.districts.implode()))
     frame = frame.with_columns(NIK_MISSING=missing, NIK_MALFORMED=malformed,
                                NIK_INVALID_STRUCTURE=structure)
     valid_nik = ~(col("NIK_MISSING") | col("NIK_MALFORMED") | col("NIK_INVALID_STRUCTURE"))
@@ -420,7 +440,7 @@ def _parties(partition) -> tuple[pl.Expr, pl.Expr]:
     return code, skip
 
 
-def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext) -> list[tuple]:
+def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContext | ColumnContext) -> list[tuple]:
     """The writes of one batch, (table, frame) pairs: every row of `frame` is staged once,
     skipped (`_skipped`: its party is not migrated, or the row is soft-deleted) or mapped and
     checked (`_staged`, `_findings`)."""
@@ -433,7 +453,8 @@ def transform(run_id: str, frame: pl.DataFrame, partition, ctx: MemberRuleContex
     if (skipped := frame.filter(pl.col("skip").is_not_null())).height:
         writes += _skipped(skipped, run_id)
     if (kept := frame.filter(pl.col("skip").is_null())).height:
-        checked = _checked(_mapped(kept, ctx), ctx)
+        columns = column_context(ctx)
+        checked = _checked(_mapped(kept, columns), columns)
         writes += [(stg_member, _staged(checked, run_id)), (stg_finding, _findings(checked, run_id))]
     return writes
 

@@ -4,12 +4,15 @@ The per-row mapping and rules are pure Python: threads share one core under the 
 thread task runner's partition tasks therefore share the work between this process and a
 persistent pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor`, started with
 `spawn`: no fork of a threaded process): one job at a time runs here, in the task's thread, the
-others go to the pool. A worker costs about 250 MB before its first row (imports, the rule
-context, polars' buffers); this process has all that already, so it takes a share instead of
-idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from the
-settings (the pool's initializer). The pool starts before the scan (`prepare`), so its
+others go to the pool. A worker costs about 300 MB before its first row (imports, the
+reference frames, polars' buffers); this process has all that already, so it takes a share
+instead of idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from
+the settings (the pool's initializer). The pool starts before the scan (`prepare`), so its
 processes have imported and connected by the time staging begins; the rule context, built later,
-reaches them as a file each reads once (`start`). A job is one member
+reaches them as two files (`start`): the context itself, for partitions staged row by row
+(incremental ones), and its `columnar.ColumnContext`, all that a partition staged as columns
+reads. A worker of a first run loads only the second, about 20 MB of frames instead of about
+100 MB of regions and units as Python objects. A job is one member
 partition or one upload kind, staged by exactly the function the inline path calls
 (`stage.stage_member_partition`, `stage.stage_uploads`), so batches, checkpoints and resume are
 the same: each batch and its checkpoint commit in one transaction in the worker. Only a
@@ -63,19 +66,25 @@ def _ready() -> None:
 
 
 def _context(path: str):
-    """The run's rule context, read from `path` once per worker."""
-    if _worker.get("ctx_path") != path:
+    """A context of the run, read from `path` once per worker (the pool lives for one run's
+    staging: `shutdown`)."""
+    contexts = _worker.setdefault("contexts", {})
+    if path not in contexts:
         with open(path, "rb") as handle:
-            _worker["ctx"] = pickle.load(handle)
-        _worker["ctx_path"] = path
-    return _worker["ctx"]
+            contexts[path] = pickle.load(handle)
+    return contexts[path]
 
 
-def _stage_members(run_id: str, partition: Partition, batch_size: int | None, ctx_path: str) -> StageResult:
+def _stage_members(run_id: str, partition: Partition, batch_size: int | None, paths: tuple[str, str]) -> StageResult:
+    """`paths`: the run's rule context and its columnar.ColumnContext. A partition staged as
+    columns reads only the second, so a worker of a first run never holds the first."""
+    from . import columnar
     from .stage import stage_member_partition
 
-    return stage_member_partition(_worker["source"], _worker["target"], run_id, partition,
-                                  _context(ctx_path), batch_size, FaultPlan())
+    source, target = _worker["source"], _worker["target"]
+    full, columns = paths
+    ctx = _context(columns if columnar.usable(source, target, partition.changed) else full)
+    return stage_member_partition(source, target, run_id, partition, ctx, batch_size, FaultPlan())
 
 
 def _stage_uploads(run_id: str, kind: str, batch_size: int | None, changed) -> StageResult:
@@ -122,11 +131,20 @@ def prepared() -> bool:
 
 
 def start(run_id: str, ctx) -> None:
-    """Hand the prepared workers this run's rule context (a file each reads once)."""
-    with tempfile.NamedTemporaryFile("wb", prefix="sipol-ctx-", suffix=".pickle", delete=False) as handle:
-        pickle.dump(ctx, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    """Hand the prepared workers this run's rule context and its columnar.ColumnContext (built
+    here, where this process's own share of the staging uses it too): files each reads when
+    a partition first needs it."""
+    from . import columnar
+
+    paths = (_dump(ctx, "sipol-ctx-"), _dump(columnar.column_context(ctx), "sipol-columns-"))
     with _lock:
-        _state.update(run_id=run_id, ctx=ctx, ctx_path=handle.name)
+        _state.update(run_id=run_id, ctx=ctx, ctx_paths=paths)
+
+
+def _dump(context, prefix: str) -> str:
+    with tempfile.NamedTemporaryFile("wb", prefix=prefix, suffix=".pickle", delete=False) as handle:
+        pickle.dump(context, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    return handle.name
 
 
 def active(run_id: str) -> bool:
@@ -155,8 +173,8 @@ def shutdown() -> None:
         if _pool is not None:
             _pool.shutdown(wait=True, cancel_futures=True)
         _pool = None
-        if "ctx_path" in _state:
-            Path(_state["ctx_path"]).unlink(missing_ok=True)
+        for path in _state.get("ctx_paths", ()):
+            Path(path).unlink(missing_ok=True)
         _state.clear()
 
 
@@ -205,7 +223,7 @@ def stage_partition(inputs, run_id: str, partition: Partition) -> StageResult:
                                           inputs.settings.batch_size, FaultPlan())
         finally:
             _here.release()
-    future = _submit(_stage_members, run_id, partition, inputs.settings.batch_size, _state["ctx_path"])
+    future = _submit(_stage_members, run_id, partition, inputs.settings.batch_size, _state["ctx_paths"])
     return _wait(future, inputs.target, run_id, "member", partition.key, partition.label)
 
 

@@ -6,6 +6,7 @@ them); the staged rows and findings must be equal, value for value, whatever the
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 
 import polars as pl
@@ -125,6 +126,10 @@ def _context() -> MemberRuleContext:
     return MemberRuleContext(regions=BOOK, units=UNITS, reference_date=date(2022, 8, 1), codes=CODES)
 
 
+# The column context alone, as member_workers hands it to a staging process (a pickle).
+SHIPPED = pickle.loads(pickle.dumps(columnar.column_context(_context())))
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(ROW, min_size=1, max_size=30))
 def test_columnar_rows_and_findings_equal_the_per_row_path(rows):
@@ -132,6 +137,7 @@ def test_columnar_rows_and_findings_equal_the_per_row_path(rows):
     ctx = _context()
     expected = _sorted(*transform_members("r1", raws, PARTY, ctx))
     assert _sorted(*_columnar(raws, ctx)) == expected
+    assert _sorted(*_columnar(raws, SHIPPED)) == expected  # what a staging process is given
 
 
 SPAN = Partition(None, None, None, ids=(0, None), parties={1: "PKB", 2: "PDIP", 7: None})  # 13: orphan

@@ -6,20 +6,24 @@ import pickle
 import threading
 from pathlib import Path
 from concurrent.futures import Future
-from datetime import datetime
+from datetime import date, datetime
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
-from sipol_migrate import member_workers, stage
+from sipol_migrate import columnar, member_workers, stage
 from sipol_migrate.copytext import copy_field, line_encoder
 from sipol_migrate.incremental import changed_rows
 from sipol_migrate.legacy import t_anggota
+from sipol_migrate.mappings import load_codes
+from sipol_migrate.normalize import map_unit
 from sipol_migrate.picklable import Shipped, unbox
 from sipol_migrate.prefetch import prefetched
+from sipol_migrate.regions import RegionBook, load_region_csv
+from sipol_migrate.rules.member import MemberRuleContext
 from sipol_migrate.schema import stg_member
-from sipol_migrate.settings import Settings
+from sipol_migrate.settings import MAPPINGS_DIR, PACKAGE_DATA, Settings
 from sipol_migrate.stage import FaultPlan, Partition
 
 
@@ -46,13 +50,40 @@ def test_prepared_workers_start_at_once_and_read_the_context_given_later():
         pool = member_workers._get_pool()
         assert len(pool._processes) == settings.workers - 1  # spawned before any job of the run
         assert not member_workers.active("r1")
-        member_workers.start("r1", {"rules": [1, 2, 3]})
-        path = member_workers._state["ctx_path"]
+        ctx = _rule_context()
+        member_workers.start("r1", ctx)
+        paths = member_workers._state["ctx_paths"]
         assert member_workers.active("r1")
-        assert pool.submit(member_workers._context, path).result(timeout=60) == {"rules": [1, 2, 3]}
+        assert pool.submit(member_workers._context, paths[0]).result(timeout=60).units == ctx.units
+        shipped = pool.submit(member_workers._context, paths[1]).result(timeout=60)
+        assert shipped.domiciles.equals(columnar.column_context(ctx).domiciles)
     finally:
         member_workers.shutdown()
-    assert not member_workers.prepared() and not Path(path).exists()
+    assert not member_workers.prepared() and not any(Path(path).exists() for path in paths)
+
+
+def _rule_context() -> MemberRuleContext:
+    codes = load_codes(MAPPINGS_DIR / "codes.yaml")
+    book = RegionBook(load_region_csv(PACKAGE_DATA / "wilayah_sample_2017.csv"),
+                      load_region_csv(PACKAGE_DATA / "wilayah_sample_2022.csv"))
+    unit = map_unit({"id": 1, "partai_id": 1, "tingkat": "pusat", "kode_wilayah": None, "is_deleted": 0}, codes)
+    return MemberRuleContext(regions=book, units={1: unit}, reference_date=date(2022, 8, 1), codes=codes)
+
+
+def test_a_worker_reads_the_rule_context_only_for_partitions_staged_row_by_row(monkeypatch, tmp_path):
+    paths = (str(tmp_path / "ctx.pickle"), str(tmp_path / "columns.pickle"))
+    for path, content in zip(paths, ("rule context", "column context")):
+        Path(path).write_bytes(pickle.dumps(content))
+    monkeypatch.setattr(member_workers, "_worker", {
+        "source": sa.create_engine("mysql+pymysql://u@127.0.0.1/db"),
+        "target": sa.create_engine("postgresql+psycopg2://u@127.0.0.1/db")})
+    given = []
+    monkeypatch.setattr(stage, "stage_member_partition", lambda *args: given.append(args[4]))
+    member_workers._stage_members("r1", Partition(1, "PKB", None), None, paths)  # read whole: as columns
+    assert given == ["column context"] and list(member_workers._worker["contexts"]) == [paths[1]]
+    changed = changed_rows(t_anggota, "updated_at", 10, datetime(2022, 1, 1))
+    member_workers._stage_members("r1", Partition(1, "PKB", None, changed), None, paths)  # incremental: by row
+    assert given == ["column context", "rule context"]
 
 
 def test_progress_is_derived_from_committed_checkpoints(monkeypatch):
@@ -139,7 +170,7 @@ def test_one_job_runs_in_this_process_the_others_in_the_pool(monkeypatch):
     monkeypatch.setattr(member_workers, "_submit", submit)
     monkeypatch.setattr(member_workers, "_wait", lambda future, *_args: future.result())
     monkeypatch.setitem(member_workers._state, "ctx", None)
-    monkeypatch.setitem(member_workers._state, "ctx_path", "ctx.pickle")
+    monkeypatch.setitem(member_workers._state, "ctx_paths", ("ctx.pickle", "columns.pickle"))
     inputs = SimpleNamespace(settings=Settings(), source=None, target=None)
     results = {}
     first = threading.Thread(target=lambda: results.update(

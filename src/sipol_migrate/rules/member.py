@@ -21,6 +21,7 @@ __all__ = [
     "MINIMUM_AGE",
     "MemberRuleContext",
     "age_on",
+    "barred_remembered",
     "is_barred_occupation",
     "member_findings",
     "member_unit",
@@ -43,13 +44,17 @@ class MemberRuleContext:
     _barred: dict[str, bool] = field(default_factory=dict, repr=False)
 
     def is_barred(self, occupation: str) -> bool:
-        """is_barred_occupation, remembered per distinct occupation (they repeat a lot)."""
-        hit = self._barred.get(occupation)
-        if hit is None:
-            hit = is_barred_occupation(occupation, self.codes)
-            if len(self._barred) < MEMO_LIMIT:
-                self._barred[occupation] = hit
-        return hit
+        return barred_remembered(self._barred, occupation, self.codes)
+
+
+def barred_remembered(memo: dict[str, bool], occupation: str, codes: Codes) -> bool:
+    """is_barred_occupation, remembered in `memo` per distinct occupation (they repeat a lot)."""
+    hit = memo.get(occupation)
+    if hit is None:
+        hit = is_barred_occupation(occupation, codes)
+        if len(memo) < MEMO_LIMIT:
+            memo[occupation] = hit
+    return hit
 
 
 def is_barred_occupation(occupation: str | None, codes: Codes) -> bool:
