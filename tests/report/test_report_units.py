@@ -15,7 +15,8 @@ from sipol_migrate.report.places import PlaceBook
 from sipol_migrate.report.privacy import mask_nik, party_detail
 from sipol_migrate.report.render import embed_json
 from sipol_migrate.report.svg import number
-from sipol_migrate.report.xlsx import Column, SheetStream, sheet_title, workbook, writer_process
+from sipol_migrate.report.pdf import _write_pdf
+from sipol_migrate.report.xlsx import Column, SheetStream, in_writer, sheet_title, workbook, writer_process
 
 FINDINGS_MD = Path(__file__).resolve().parents[3] / "shared" / "spec" / "FINDINGS.md"
 
@@ -122,6 +123,20 @@ def test_writer_process_writes_books_in_order_and_reports_a_failure(tmp_path):
     summary = openpyxl.load_workbook(tmp_path / "c" / "laporan.xlsx")["Ringkasan"]
     assert (1, "satu") in list(summary.iter_rows(values_only=True))
     assert not (blocked / "laporan.xlsx").exists()
+    assert not list(tmp_path.rglob("*.tmp"))
+
+
+def test_pdfs_are_laid_out_by_the_writer_process_and_a_failure_is_raised_on_leaving(tmp_path):
+    """The PDF jobs run there, each whole or not at all; one that cannot be written (a file
+    where its folder should be) does not stop the next, and its OSError is raised at the end."""
+    blocked = tmp_path / "blocked"
+    blocked.write_text("a file where a folder should be")
+    with pytest.raises(OSError), writer_process():
+        in_writer(_write_pdf, "<h1>Ringkasan A</h1>", tmp_path / "a" / "ringkasan.pdf")
+        in_writer(_write_pdf, "<p>tidak dapat ditulis</p>", blocked / "ringkasan.pdf")
+        in_writer(_write_pdf, "<h1>Ringkasan C</h1>", tmp_path / "c" / "ringkasan.pdf")
+    for name in ("a", "c"):
+        assert (tmp_path / name / "ringkasan.pdf").read_bytes().startswith(b"%PDF-")
     assert not list(tmp_path.rglob("*.tmp"))
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from ..log import get_logger
 from .render import render
 from .svg import OUTCOME_LABELS, ledger_chart
+from .xlsx import in_writer
 
 log = get_logger(__name__)
 TOP_CODES = 12
@@ -38,8 +39,7 @@ def _svg_data_uri(svg: str) -> str:
 
 
 def write_summary_pdf(path: Path, run_id: str, summary: dict, data) -> Path | None:
-    html_class = _html_class()
-    if html_class is None:
+    if not pdf_available():
         return None
     member_rows = sorted((r for r in data.code_rows if r["group"] == "anggota"),
                          key=lambda r: -r["count"])
@@ -49,12 +49,20 @@ def write_summary_pdf(path: Path, run_id: str, summary: dict, data) -> Path | No
                   outcome_labels=OUTCOME_LABELS, member_rows=member_rows[:TOP_CODES],
                   more_codes=max(len(member_rows) - TOP_CODES, 0), structure_rows=structure_rows[:8],
                   more_structure=max(len(structure_rows) - 8, 0))
+    in_writer(_write_pdf, page, path)  # laid out on the other core when the writer process runs
+    return path
+
+
+def _write_pdf(page: str, path: Path) -> None:
+    """The PDF of `page` to `path` + '.tmp', renamed into place when complete."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
+    html_class = _html_class()
+    if html_class is None:  # loaded where pdf_available() was asked, not in this process
+        raise RuntimeError("weasyprint cannot load in the writer process")
     try:
         html_class(string=page, base_url=str(path.parent)).write_pdf(str(tmp))
         tmp.replace(path)
     finally:
         if tmp.exists():
             tmp.unlink()
-    return path

@@ -8,7 +8,8 @@ The callers speak to a `Book` (a few whole-row operations), which is either xlsx
 process or, inside `writer_process()`, a proxy that queues the operations for a worker process:
 xlsxwriter is pure Python (about 60 µs per 9-cell row), so with 600,000 rows per large party the
 worker writes one workbook on the other core while this process reads the next rows from the
-database and renders the pages.
+database and renders the pages. The same process lays out the PDF summaries (`in_writer`:
+weasyprint, about 0.9 s of one core per party).
 """
 
 from __future__ import annotations
@@ -135,8 +136,9 @@ _AHEAD = 50  # messages queued for the worker at most
 
 
 def _serve(channel) -> None:
-    """The worker: replays each book's operations; answers every `close` with None or the error
-    that stopped that book (its file is then not written; the other books go on)."""
+    """The worker: replays each book's operations and runs each job; answers every book's
+    `close` and every job with None or the error that stopped it (that file is then not
+    written; the others go on)."""
     books: dict[int, Book | None] = {}  # None: failed, waiting for its close
     errors: dict[int, BaseException] = {}
     while (message := channel.recv()) is not None:
@@ -145,6 +147,8 @@ def _serve(channel) -> None:
             try:
                 if operation == "open":
                     books[number] = Book(*args)
+                elif operation == "run":
+                    args[0](*args[1])
                 elif operation in ("close", "discard"):
                     del books[number]
                     if book is not None:
@@ -156,7 +160,7 @@ def _serve(channel) -> None:
                 books[number] = None
                 if book is not None:
                     book.discard()
-            if operation == "close":
+            if operation in ("close", "run"):
                 books.pop(number, None)
                 channel.send((number, errors.pop(number, None)))
 
@@ -202,10 +206,15 @@ class _Writer:
         self.call(self._books, "open", (path,))
         return self._books
 
+    def run(self, fn, args: tuple) -> None:
+        """`fn(*args)` in the worker, after the operations queued before (a job: its own number)."""
+        self._books += 1
+        self.call(self._books, "run", (fn, args))
+
     def call(self, number: int, operation: str, args: tuple, rows: int = 0) -> None:
         self._queue.append((number, operation, args))
         self._rows += rows
-        if operation == "close":
+        if operation in ("close", "run"):
             self._pending.add(number)
         if self._rows >= _QUEUED_ROWS or len(self._queue) >= _QUEUED_ROWS:
             self.flush()
@@ -277,8 +286,9 @@ _writer: _Writer | None = None
 
 @contextmanager
 def writer_process():
-    """Within: every `workbook()` is written by one worker process, in order; leaving waits for
-    them all and raises the first failure (then no workbook is left half-written)."""
+    """Within: every `workbook()` is written, and every `in_writer` job run, by one worker
+    process, in order; leaving waits for them all and raises the first failure (then no
+    workbook is left half-written)."""
     global _writer
     if multiprocessing.current_process().daemon:  # e.g. a Dask worker: no child processes
         yield
@@ -292,6 +302,15 @@ def writer_process():
         raise
     finally:
         _writer = None
+
+
+def in_writer(fn, *args) -> None:
+    """`fn(*args)` (a module-level function, picklable arguments) in the writer process inside
+    `writer_process()`, where a failure is raised on leaving; elsewhere here and now."""
+    if _writer is None:
+        fn(*args)
+    else:
+        _writer.run(fn, args)
 
 
 @contextmanager
