@@ -288,7 +288,9 @@ def write_party_report(target: Engine, run_id: str, party, summary: dict, out_di
     if options.pdf:
         from .pdf import write_summary_pdf
 
-        pdf = write_summary_pdf(folder / "ringkasan.pdf", run_id, summary, data)
+        # The writer process has time for the layout only when it writes no party workbook:
+        # after the workbooks of a 2 M run, the PDFs made the run 10 s longer.
+        pdf = write_summary_pdf(folder / "ringkasan.pdf", run_id, summary, data, in_writer=pages_from is not None)
         if pdf is not None:
             paths.append(pdf)
     return paths

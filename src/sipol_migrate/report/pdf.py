@@ -14,7 +14,7 @@ from pathlib import Path
 from ..log import get_logger
 from .render import render
 from .svg import OUTCOME_LABELS, ledger_chart
-from .xlsx import in_writer
+from . import xlsx
 
 log = get_logger(__name__)
 TOP_CODES = 12
@@ -38,7 +38,9 @@ def _svg_data_uri(svg: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg.encode("utf-8")).decode("ascii")
 
 
-def write_summary_pdf(path: Path, run_id: str, summary: dict, data) -> Path | None:
+def write_summary_pdf(path: Path, run_id: str, summary: dict, data, in_writer: bool = False) -> Path | None:
+    """The party's summary; with `in_writer`, laid out in the writer process, when one runs
+    (`xlsx.in_writer`), while this process goes on."""
     if not pdf_available():
         return None
     member_rows = sorted((r for r in data.code_rows if r["group"] == "anggota"),
@@ -49,7 +51,10 @@ def write_summary_pdf(path: Path, run_id: str, summary: dict, data) -> Path | No
                   outcome_labels=OUTCOME_LABELS, member_rows=member_rows[:TOP_CODES],
                   more_codes=max(len(member_rows) - TOP_CODES, 0), structure_rows=structure_rows[:8],
                   more_structure=max(len(structure_rows) - 8, 0))
-    in_writer(_write_pdf, page, path)  # laid out on the other core when the writer process runs
+    if in_writer:
+        xlsx.in_writer(_write_pdf, page, path)
+    else:
+        _write_pdf(page, path)
     return path
 
 

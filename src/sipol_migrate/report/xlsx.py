@@ -8,8 +8,8 @@ The callers speak to a `Book` (a few whole-row operations), which is either xlsx
 process or, inside `writer_process()`, a proxy that queues the operations for a worker process:
 xlsxwriter is pure Python (about 60 µs per 9-cell row), so with 600,000 rows per large party the
 worker writes one workbook on the other core while this process reads the next rows from the
-database and renders the pages. The same process lays out the PDF summaries (`in_writer`:
-weasyprint, about 0.9 s of one core per party).
+database and renders the pages. When it has no workbook to write (an unchanged rerun), it lays
+out the PDF summaries instead (`in_writer`: weasyprint, about 0.9 s of one core per party).
 """
 
 from __future__ import annotations
