@@ -41,13 +41,13 @@ from sqlalchemy.dialects import mysql
 
 from . import memory
 from .legacy import LEGACY_TABLES
+from .mappings import Codes
 from .model import ANGGOTA, EVER_MARRIED, FEMALE, KABKOTA
 from .normalize import (
     DATE_FLOOR, clean_text, normalize_gender, normalize_kta, normalize_marital, normalize_name, normalize_nik,
     normalize_region_code, parse_date, parse_datetime,
 )
 from .rules import STATUS_OF, nik_birth
-from .mappings import Codes
 from .rules.member import MINIMUM_AGE, MemberRuleContext, barred_remembered
 from .schema import stg_finding, stg_member, stg_upload
 

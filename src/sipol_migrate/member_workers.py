@@ -4,9 +4,9 @@ The per-row mapping and rules are pure Python: threads share one core under the 
 thread task runner's partition tasks therefore share the work between this process and a
 persistent pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor`, started with
 `spawn`: no fork of a threaded process): one job at a time runs here, in the task's thread, the
-others go to the pool. A worker costs about 300 MB before its first row (imports, the
-reference frames, polars' buffers); this process has all that already, so it takes a share
-instead of idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from
+others go to the pool. A worker costs about 190 MB before its first row (imports, the
+reference frames) and about 370 MB while staging; this process has all that already, so it
+takes a share instead of idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from
 the settings (the pool's initializer). The pool starts before the scan (`prepare`), so its
 processes have imported and connected by the time staging begins; the rule context, built later,
 reaches them as two files (`start`): the context itself, for partitions staged row by row

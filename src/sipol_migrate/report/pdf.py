@@ -12,9 +12,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..log import get_logger
+from . import xlsx
 from .render import render
 from .svg import OUTCOME_LABELS, ledger_chart
-from . import xlsx
 
 log = get_logger(__name__)
 TOP_CODES = 12
