@@ -3,8 +3,9 @@
 The gate runs after the set rules and the ledger and before publishing (ARCHITECTURE.md, publish
 model step 5). Each suite file (read and planned by `quality_suites.py`) names SQL query assets
 over the run's staging tables and the expectations on them; GX pushes every metric down to the
-target database (PostgreSQL or SQLite), so nothing but counts and a few ids travel back. A failing *critical* expectation raises
-`QualityGateFailed`, and the run is not published; failing *warnings* are only reported.
+target database (PostgreSQL or SQLite), so nothing but counts and a few ids travel back. A
+failing *critical* expectation raises `QualityGateFailed`, and the run is not published; failing
+*warnings* are only reported.
 
 Privacy: the asset queries never select a NIK, a name or a birth date. Checks on those columns
 are computed in the database as 0/1 flags (`CASE WHEN … THEN 1 ELSE 0 END`), so validation

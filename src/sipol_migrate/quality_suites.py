@@ -276,5 +276,5 @@ def plan(suites: list[SuiteSpec], catalogue: Catalogue, run_id: str, ledger: dic
         for spec in suite.expectations:
             for party in (parties if spec.for_each_party else [None]):
                 planned.append(PlannedExpectation(suite, spec, f"{suite.suite}.{spec.asset}", party,
-                                        _fill_kwargs(spec, party, ledger, catalogue)))
+                                                  _fill_kwargs(spec, party, ledger, catalogue)))
     return assets, planned
