@@ -147,7 +147,7 @@ class ColumnContext:
     """What this path reads of a MemberRuleContext: its codes and reference date, and its regions
     and units as frames. A staging process that stages whole partitions only is given this
     instead of the rule context (member_workers): the regions and units as Python objects take
-    about 100 MB in each process, these frames about 20."""
+    about 100 MB in each process, these frames about 10."""
 
     codes: Codes
     reference_date: date

@@ -10,12 +10,12 @@ migration wrote). For each edited row in a staged run:
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, and_, case, delete, select, update
+from sqlalchemy import Connection, and_, delete, select, update
 
 from . import load
 from .model import ANGGOTA, MemberRecord
 from .rules.member import MemberRuleContext, member_findings, nik_is_valid, row_status
-from .schema import MEMBER_CONTENT, content_hash, member, stg_finding, stg_member
+from .schema import MEMBER_CONTENT, content_hash, member, outcome_after_row_rules, stg_finding, stg_member
 
 CONFLICT = "CONFLICT_PARTY_EDITED"
 
@@ -53,11 +53,11 @@ def apply_party_edits(conn: Connection, run_id: str, ctx: MemberRuleContext) -> 
             _add(conn, run_id, row, CONFLICT, "INFO", "edit", f"legacy_id={row.legacy_id}")
         rec = record_from_member(row, ctx)
         found = member_findings(rec, ctx)
-        status = row_status(found)  # the outcome too, as staging writes it (setrules.py)
+        status = row_status(found)
         conn.execute(update(s).where(s.c.run_id == run_id, s.c.legacy_id == row.legacy_id).values(
             **{name: row._mapping[name] for name in MEMBER_CONTENT},
             nik_valid=nik_is_valid(found), row_status=status,
-            outcome=case((s.c.outcome == "SKIPPED", "SKIPPED"), else_=status)))
+            outcome=outcome_after_row_rules(s.c.outcome, status)))
         conn.execute(delete(stg_finding).where(
             stg_finding.c.run_id == run_id, stg_finding.c.entity == ANGGOTA,
             stg_finding.c.legacy_id == row.legacy_id, stg_finding.c.origin == "row"))

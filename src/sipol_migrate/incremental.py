@@ -18,13 +18,13 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, and_, case, delete, exists, func, insert, inspect, literal, or_, select
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, inspect, literal, or_, select
 
 from . import extract, load
 from .legacy import t_anggota
 from .schema import (
-    member, member_document, member_holding, member_row_finding, migration_run, stg_finding,
-    stg_member, stg_source_id, stg_upload,
+    member, member_document, member_holding, member_row_finding, migration_run, outcome_after_row_rules,
+    stg_finding, stg_member, stg_source_id, stg_upload,
 )
 
 OVERLAP = timedelta(hours=24)
@@ -118,11 +118,9 @@ def fill_from_live(conn: Connection, run_id: str, partai_ids: list[int]) -> int:
     copied = 0
     not_staged = lambda table: ~exists().where(s.c.run_id == run_id, s.c.legacy_id == table.c.legacy_id)  # noqa: E731
     for table in (member, member_holding):
-        # A held row that was SKIPPED stays so; any other copy has its row rules' outcome until
-        # the set rules (as staging writes it).
-        outcome = table.c.row_status
+        outcome = table.c.row_status  # a live row is not SKIPPED
         if table is member_holding:
-            outcome = case((member_holding.c.outcome == "SKIPPED", "SKIPPED"), else_=outcome)
+            outcome = outcome_after_row_rules(member_holding.c.outcome, outcome)
         query = select(literal(run_id), *[table.c[c] for c in _SHARED], literal(False), literal("live"),
                        outcome).where(table.c.partai_id.in_(partai_ids), not_staged(table))
         copied += conn.execute(insert(s).from_select(

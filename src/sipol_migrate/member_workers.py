@@ -1,23 +1,22 @@
 """Staging in worker processes, so both cores work on the member phase.
 
-The per-row mapping and rules are pure Python: threads share one core under the GIL. The
-thread task runner's partition tasks therefore share the work between this process and a
-persistent pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor`, started with
-`spawn`: no fork of a threaded process): one job at a time runs here, in the task's thread, the
-others go to the pool. A worker costs about 190 MB before its first row (imports, the
-reference frames) and about 370 MB while staging; this process has all that already, so it
-takes a share instead of idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from
-the settings (the pool's initializer). The pool starts before the scan (`prepare`), so its
-processes have imported and connected by the time staging begins; the rule context, built later,
-reaches them as two files (`start`): the context itself, for partitions staged row by row
-(incremental ones), and its `columnar.ColumnContext`, all that a partition staged as columns
-reads. A worker of a first run loads only the second, about 20 MB of frames instead of about
-100 MB of regions and units as Python objects. A job is one member
-partition or one upload kind, staged by exactly the function the inline path calls
-(`stage.stage_member_partition`, `stage.stage_uploads`), so batches, checkpoints and resume are
-the same: each batch and its checkpoint commit in one transaction in the worker. Only a
-`StageResult` comes back. The console progress is derived in the parent by polling
-`run_checkpoint`.
+The per-row mapping and rules are pure Python: threads share one core under the GIL. The thread
+task runner's partition tasks therefore share the work between this process and a persistent
+pool of `Settings.workers - 1` worker processes (`ProcessPoolExecutor`, started with `spawn`: no
+fork of a threaded process): one job at a time runs here, in the task's thread, the others go to
+the pool. A worker costs about 190 MB before its first row (imports, the reference frames) and
+about 370 MB while staging; this process has all that already, so it takes a share instead of
+idling (the memory target of docs/BENCHMARKS.md). Each worker builds its engines from the
+settings (the pool's initializer). The pool starts before the scan (`prepare`), so its processes
+have imported and connected by the time staging begins; the rule context, built later, reaches
+them as two files (`start`): the context itself, for partitions staged row by row (incremental
+ones), and its `columnar.ColumnContext`, all that a partition staged as columns reads. A worker
+of a first run loads only the second, about 10 MB of frames instead of about 100 MB of regions
+and units as Python objects. A job is one member partition or one upload kind, staged by exactly
+the function the inline path calls (`stage.stage_member_partition`, `stage.stage_uploads`), so
+batches, checkpoints and resume are the same: each batch and its checkpoint commit in one
+transaction in the worker. Only a `StageResult` comes back. The console progress is derived in
+the parent by polling `run_checkpoint`.
 
 Used only where it helps and is safe: a PostgreSQL target (SQLite stays single-writer), more
 than one worker, the thread task runner (on Dask the partitions already run in the cluster's

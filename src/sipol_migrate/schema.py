@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Date, DateTime, Index, Integer, MetaData, PrimaryKeyConstraint, String,
-    Table, Text, func, literal, cast, text,
+    Table, Text, case, func, literal, cast, text,
 )
 from sqlalchemy.engine import Engine
 
@@ -296,6 +296,12 @@ def content_hash(table: Table):
     for part in parts[1:]:
         joined = joined.op("||")(literal("\x1f")).op("||")(part)
     return func.md5(joined)
+
+
+def outcome_after_row_rules(outcome, status):
+    """The outcome of a staged row whose row rules gave `status`, as staging writes it: a SKIPPED
+    row stays SKIPPED, any other takes `status` until the set rules (setrules.py)."""
+    return case((outcome == "SKIPPED", "SKIPPED"), else_=status)
 
 
 def create_schema(engine: Engine) -> None:
