@@ -39,6 +39,7 @@ finish_staging = task(pipeline.finish_staging, name="set-rules-and-ledger", **_T
 stage_structure = task(units.stage_structure, name="stage-units-officers", **_RETRY, **_TASK)
 stage_live_structure = task(units.stage_live_structure, name="stage-units-officers", **_RETRY, **_TASK)
 finish_structure = task(units.finish_structure, name="unit-rules-and-ledger", **_TASK)
+prepare_documents = task(pipeline.prepare_documents, name="prepare-documents", **_TASK)
 publish_run = task(pipeline.publish_run, name="publish", **_TASK)
 publish_unchanged = task(pipeline.publish_unchanged, name="publish-unchanged", **_TASK)
 compare_with_last_run = task(pipeline.compare_with_last_run, name="compare-with-last-run", **_TASK)
@@ -63,10 +64,15 @@ def _publish_artifacts(summary: dict, out_dir) -> None:
                              description="Where this run's reports are")
 
 
+def _wrapper(inputs: pipeline.Inputs):
+    """How a submitted task's arguments travel. quote(): Prefect must not walk these objects
+    looking for futures — they hold caches that other threads are filling, and walking them is
+    wasted work. Dask drops quote(): Shipped pickles them instead (picklable.py)."""
+    return Shipped if inputs.settings.task_runner == "dask" else quote
+
+
 def _stage(inputs: pipeline.Inputs, run_id: str, ctx, faults: FaultPlan, clock=None) -> dict:
-    # quote(): Prefect must not walk these objects looking for futures — they hold caches that
-    # other threads are filling, and walking them is wasted work.
-    wrap = Shipped if inputs.settings.task_runner == "dask" else quote  # Dask drops quote(): picklable.py
+    wrap = _wrapper(inputs)
     shared, context = wrap(inputs), wrap(ctx)
     if member_workers.prepared():  # both cores: the tasks hand their work to processes
         member_workers.start(run_id, ctx)
@@ -110,6 +116,7 @@ def run_migration(settings: Settings) -> dict:
         member_workers.shutdown()
         raise
     memory.release()  # the region rows open_run wrote are dropped: ~100 MB with the full lists
+    documents = None
     try:
         ctx = member_context(quote(inputs))
         clock.mark("open_run_and_units")
@@ -123,6 +130,8 @@ def run_migration(settings: Settings) -> dict:
         stats["stage_seconds"] = round(time.perf_counter() - started, 2)
         ledger = finish_staging(quote(inputs), run_id)
         clock.mark("set_rules")
+        if inputs.target.dialect.name == "postgresql":  # on a connection of its own; SQLite has one writer
+            documents = prepare_documents.submit(_wrapper(inputs)(inputs), run_id)
         structure = finish_structure(quote(inputs), run_id)  # after the member outcomes
         clock.mark("unit_rules")
         stats["quality"] = quality_gate(quote(inputs), run_id, ledger)
@@ -130,9 +139,13 @@ def run_migration(settings: Settings) -> dict:
         stats["timings"] = clock.as_dict()
         summary = pipeline.summary_of(inputs, run_id, ledger, stats, structure)
         summary["scan"] = {table: data["total"] for table, data in scan["tables"].items()}
+        if documents is not None:
+            documents.result()
         publish_run(quote(inputs), run_id, ledger, stats, summary=summary)  # outputs written before commit
     except Exception as exc:
         member_workers.shutdown()  # when it failed before staging began
+        if documents is not None:
+            documents.wait()  # its statement ends before the run is marked failed
         pipeline.mark_failed(inputs, run_id, f"{type(exc).__name__}: {exc}")
         raise
     if settings.fault_exit_at_phase == "report":

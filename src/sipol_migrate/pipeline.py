@@ -285,6 +285,11 @@ def finish_staging(inputs: Inputs, run_id: str, expected: dict[int, tuple[int, i
     return ledger
 
 
+def prepare_documents(inputs: Inputs, run_id: str) -> None:
+    """The run's member documents, ahead of the publish (publish.prepare_documents)."""
+    publish_mod.prepare_documents(unbox(inputs).target, run_id)  # Shipped to a Dask worker
+
+
 def publish_run(inputs: Inputs, run_id: str, ledger: dict, stats: dict, members: bool = True,
                 summary: dict | None = None) -> None:
     """Publish the staged run. With `summary`, every output is first written, inside the

@@ -91,18 +91,26 @@ member_holding = Table(
     Index("ix_holding_party", "party_code"),
 )
 
+
+def _document_columns() -> list[Column]:
+    """A member's latest KTP and KTA upload, beside its legacy id (member_document, stg_document)."""
+    return [
+        Column("party_code", String(20)),
+        Column("ktp_legacy_id", BigInteger),
+        Column("ktp_path", Text),
+        Column("ktp_size", BigInteger),
+        Column("ktp_uploaded_at", DateTime),
+        Column("kta_legacy_id", BigInteger),
+        Column("kta_path", Text),
+        Column("kta_size", BigInteger),
+        Column("kta_uploaded_at", DateTime),
+    ]
+
+
 member_document = Table(
     "member_document", metadata,
     Column("member_legacy_id", BigInteger, primary_key=True),
-    Column("party_code", String(20)),
-    Column("ktp_legacy_id", BigInteger),
-    Column("ktp_path", Text),
-    Column("ktp_size", BigInteger),
-    Column("ktp_uploaded_at", DateTime),
-    Column("kta_legacy_id", BigInteger),
-    Column("kta_path", Text),
-    Column("kta_size", BigInteger),
-    Column("kta_uploaded_at", DateTime),
+    *_document_columns(),
 )
 
 def _unit_columns() -> list[Column]:
@@ -243,6 +251,15 @@ stg_upload = Table(
     Index("ix_stg_upload_member", "run_id", "anggota_id").ddl_if(dialect="sqlite"),  # see BULK_STAGING
 )
 
+# The member_document rows of a run (publish.prepare_documents), computed while the run's quality
+# gate goes on and copied into member_document when it publishes.
+stg_document = Table(
+    "stg_document", metadata,
+    Column("run_id", RUN_ID, nullable=False),
+    Column("member_legacy_id", BigInteger, nullable=False),
+    *_document_columns(),
+)
+
 stg_region = Table("stg_region", metadata, Column("run_id", RUN_ID, primary_key=True), *_region_columns())
 
 # Ids present in the source, fetched only for partitions whose counts reveal rows deleted outright.
@@ -285,7 +302,8 @@ stg_officer = Table(
 BULK_STAGING_INDEXES = ("ix_stg_member_nik", "ix_stg_finding_run_entity", "ix_stg_upload_member")
 BULK_STAGING_KEYS = {"stg_member": "stg_member_pkey", "stg_upload": "stg_upload_pkey"}
 
-STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_region, stg_source_id, stg_unit, stg_officer)
+STAGING_TABLES = (stg_member, stg_finding, stg_upload, stg_document, stg_region, stg_source_id, stg_unit,
+                  stg_officer)
 UNLOGGED_TABLES = (*(t for t in STAGING_TABLES if t is not stg_region), run_checkpoint)
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from sipol_migrate.publish import replace_documents
-from sipol_migrate.schema import create_schema, member_document, stg_member, stg_upload
+from sipol_migrate.publish import prepare_documents, replace_documents
+from sipol_migrate.schema import create_schema, member_document, stg_document, stg_member, stg_upload
 
 pytestmark = [pytest.mark.integration]
 RUN = "r20260101T000000-aaaaaa"
@@ -24,7 +24,7 @@ UPLOADS = [  # (kind, legacy id, member, uploaded_at)
 EXPECTED = {(1, 11, None), (2, 21, None), (3, None, 29), (4, 41, 40)}
 
 
-def _documents(url: str) -> set[tuple]:
+def _staged(url: str) -> sa.Engine:
     engine = sa.create_engine(url)
     create_schema(engine)
     with engine.begin() as conn:
@@ -33,13 +33,33 @@ def _documents(url: str) -> set[tuple]:
         conn.execute(stg_upload.insert(), [{"run_id": RUN, "kind": kind, "legacy_id": legacy_id, "anggota_id": owner,
                                             "path": f"/{legacy_id}.jpg", "size": 1, "uploaded_at": at}
                                            for kind, legacy_id, owner, at in UPLOADS])
+    return engine
+
+
+def _published(engine: sa.Engine) -> set[tuple]:
+    with engine.begin() as conn:
         replace_documents(conn, RUN)
         d = member_document.c
-        rows = {tuple(r) for r in conn.execute(sa.select(d.member_legacy_id, d.ktp_legacy_id, d.kta_legacy_id))}
-    engine.dispose()
-    return rows
+        return {tuple(r) for r in conn.execute(sa.select(d.member_legacy_id, d.ktp_legacy_id, d.kta_legacy_id))}
 
 
 def test_latest_upload_per_member_on_both_dialects(pg_url, tmp_path):
-    assert _documents(pg_url) == EXPECTED
-    assert _documents(f"sqlite:///{tmp_path / 'target.sqlite'}") == EXPECTED
+    for url in (pg_url, f"sqlite:///{tmp_path / 'target.sqlite'}"):
+        engine = _staged(url)
+        assert _published(engine) == EXPECTED
+        engine.dispose()
+
+
+def test_prepared_documents_are_published_and_prepared_again_from_the_current_staging(pg_url):
+    engine = _staged(pg_url)
+    prepare_documents(engine, RUN)
+    with engine.begin() as conn:  # a newer KTP for member 2, staged after the first preparation
+        conn.execute(stg_upload.insert(), [{"run_id": RUN, "kind": "ktp", "legacy_id": 22, "anggota_id": 2,
+                                            "path": "/22.jpg", "size": 1, "uploaded_at": datetime(2018, 3, 1)}])
+    prepare_documents(engine, RUN)  # computed again, not kept
+    with engine.begin() as conn:  # the publish takes the prepared rows, it does not read the uploads
+        conn.execute(sa.delete(stg_upload))
+    assert _published(engine) == EXPECTED - {(2, 21, None)} | {(2, 22, None)}
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(stg_document)).scalar() == 4
+    engine.dispose()
