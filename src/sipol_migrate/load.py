@@ -11,7 +11,7 @@ import io
 from contextlib import contextmanager
 
 from psycopg2.extensions import encodings
-from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, DateTime, Integer, String, Table, insert
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, DateTime, Integer, String, Table, insert, text
 
 from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, line_encoder  # noqa: F401
 
@@ -117,13 +117,25 @@ def refresh_statistics(conn: Connection, tables: list[Table], rough: bool = Fals
 
 @contextmanager
 def indexes_built_after(conn: Connection, table: Table):
-    """PostgreSQL: drop the secondary indexes of `table` for a bulk insert into it and build them
-    again afterwards, in the caller's transaction (which holds the table exclusively meanwhile).
+    """PostgreSQL: drop the primary key and the secondary indexes of `table` for a bulk insert into
+    it (an empty table: nothing else can be checked against them meanwhile) and build them again
+    afterwards, in the caller's transaction (which holds the table exclusively meanwhile); a
+    duplicate key then fails the rebuild, and with it the transaction.
     Into an empty member table 2 M rows went in 20.8 s keeping its two indexes, 6.7 s without
-    them, and the indexes then took 4.3 s to build."""
-    secondary = list(table.indexes) if conn.dialect.name == "postgresql" else []
-    for index in secondary:
+    them, and the indexes then took 4.3 s to build; 1.8 M rows went in 7.9 s with the primary
+    key, 3.7 s without it and 0.8 s to add it."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    key = conn.execute(text("SELECT conname FROM pg_constraint WHERE conrelid = CAST(:table AS regclass) "
+                            "AND contype = 'p'"), {"table": table.name}).scalar()
+    columns = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
+    if key is not None:
+        conn.exec_driver_sql(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{key}"')
+    for index in table.indexes:
         index.drop(conn)
     yield
-    for index in secondary:
+    if key is not None:
+        conn.exec_driver_sql(f'ALTER TABLE "{table.name}" ADD CONSTRAINT "{key}" PRIMARY KEY ({columns})')
+    for index in table.indexes:
         index.create(conn)

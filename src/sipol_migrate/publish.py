@@ -146,8 +146,9 @@ def replace_documents(conn: Connection, run_id: str) -> None:
     d = stg_document
     columns = [c.name for c in member_document.columns]
     conn.execute(delete(member_document))
-    conn.execute(insert(member_document).from_select(
-        columns, select(*[d.c[name] for name in columns]).where(d.c.run_id == run_id)))
+    with load.indexes_built_after(conn, member_document):
+        conn.execute(insert(member_document).from_select(
+            columns, select(*[d.c[name] for name in columns]).where(d.c.run_id == run_id)))
 
 
 def copy_findings(conn: Connection, run_id: str) -> None:

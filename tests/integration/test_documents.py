@@ -8,6 +8,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
+from sipol_migrate import load
 from sipol_migrate.publish import prepare_documents, replace_documents
 from sipol_migrate.schema import create_schema, member_document, stg_document, stg_member, stg_upload
 
@@ -62,4 +63,17 @@ def test_prepared_documents_are_published_and_prepared_again_from_the_current_st
     assert _published(engine) == EXPECTED - {(2, 21, None)} | {(2, 22, None)}
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(stg_document)).scalar() == 4
+    engine.dispose()
+
+
+def test_a_duplicate_key_in_a_bulk_insert_fails_its_transaction_and_the_key_stays(pg_url):
+    # The publish drops member_document's key for its insert and adds it again afterwards.
+    engine = sa.create_engine(pg_url)
+    create_schema(engine)
+    with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+        with load.indexes_built_after(conn, member_document):
+            conn.execute(member_document.insert(), [{"member_legacy_id": 7, "party_code": "PKB"}] * 2)
+    with engine.connect() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(member_document)).scalar() == 0
+    assert sa.inspect(engine).get_pk_constraint("member_document")["name"] == "member_document_pkey"
     engine.dispose()

@@ -83,10 +83,16 @@ def test_mariadb_to_postgresql_matches_truth(maria_url, pg_url, tmp_path, prefec
     summary = execute_run(_settings(maria_url, pg_url, legacy, out))
     assert_matches_truth(legacy / "truth.jsonl", out, pg_url)
     assert_ledger_balances(summary, load_truth(legacy / "truth.jsonl"))
-    # The first publish built the member table's indexes after filling it: they are all there.
+    # The first publish built the member table's key and indexes, and member_document's key,
+    # after filling them: they are all there, under their own names.
     engine = sa.create_engine(pg_url)
-    indexes = {ix["name"]: ix["column_names"] for ix in sa.inspect(engine).get_indexes("member")}
+    inspector = sa.inspect(engine)
+    indexes = {ix["name"]: ix["column_names"] for ix in inspector.get_indexes("member")}
     assert indexes == {"ix_member_party": ["party_code"], "ix_member_nik": ["nik"]}
+    for table, key, columns in (("member", "member_pkey", ["legacy_id"]),
+                                ("member_document", "member_document_pkey", ["member_legacy_id"])):
+        pk = inspector.get_pk_constraint(table)
+        assert (pk["name"], pk["constrained_columns"]) == (key, columns)
     # Running again on the same inputs changes nothing but the run history.
     before = _table_snapshot(pg_url)
     execute_run(_settings(maria_url, pg_url, legacy, tmp_path / "out2"))
