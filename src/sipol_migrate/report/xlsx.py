@@ -6,7 +6,7 @@ set before its first row; its auto-filter, which Excel stores after the rows, on
 
 The callers speak to a `Book` (a few whole-row operations), which is either xlsxwriter in this
 process or, inside `writer_process()`, a proxy that queues the operations for a worker process:
-the data rows go straight into xlsxwriter's row file as XML (`xlsx_rows`, about 10 µs per
+the data rows go straight into xlsxwriter's row file as XML (`xlsx_rows`, about 20 µs per
 9-cell row, against some 75 through xlsxwriter's cell calls), and the worker writes one workbook
 and compresses it on the other core while this process reads the next rows from the database and
 renders the pages. When it has no workbook to write (an unchanged rerun), it lays
