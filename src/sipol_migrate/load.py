@@ -11,7 +11,7 @@ import io
 from contextlib import contextmanager
 
 from psycopg2.extensions import encodings
-from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, DateTime, Integer, String, Table, insert, text
+from sqlalchemy import BigInteger, Boolean, Column, Connection, Date, DateTime, Integer, String, Table, insert, inspect
 
 from .copytext import TEXT_ESCAPES as _TEXT_ESCAPES, copy_field as _copy_field, line_encoder  # noqa: F401
 
@@ -127,9 +127,8 @@ def indexes_built_after(conn: Connection, table: Table):
     if conn.dialect.name != "postgresql":
         yield
         return
-    key = conn.execute(text("SELECT conname FROM pg_constraint WHERE conrelid = CAST(:table AS regclass) "
-                            "AND contype = 'p'"), {"table": table.name}).scalar()
-    columns = ", ".join(f'"{column.name}"' for column in table.primary_key.columns)
+    primary = inspect(conn).get_pk_constraint(table.name)  # its name as the database has it
+    key, columns = primary["name"], ", ".join(f'"{name}"' for name in primary["constrained_columns"])
     if key is not None:
         conn.exec_driver_sql(f'ALTER TABLE "{table.name}" DROP CONSTRAINT "{key}"')
     for index in table.indexes:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-from functools import lru_cache
 
 from xlsxwriter.utility import _preserve_whitespace, _utf16_len, _utf16_truncate, xl_col_to_name
 from xlsxwriter.xmlwriter import XMLwriter
@@ -37,11 +36,6 @@ def plain_rows_possible(sheet) -> bool:
     return (sheet.constant_memory and not sheet.row_info and sheet.excel_version == 2007
             and sheet.default_row_height == sheet.original_row_height
             and all(info.column_format is None for info in sheet.col_info.values()))
-
-
-@lru_cache(maxsize=64)
-def _column_name(col: int) -> str:
-    return xl_col_to_name(col)
 
 
 def _text(value) -> str:
@@ -72,7 +66,7 @@ def write_rows(sheet, first_row: int, kinds: list[str], rows: list, number_forma
     if not rows or first_row <= sheet.previous_row or last_row >= sheet.xls_rowmax \
             or not plain_rows_possible(sheet):
         return False
-    names = [_column_name(col) for col in range(len(kinds))]
+    names = [xl_col_to_name(col) for col in range(len(kinds))]
     sheet._write_single_row(first_row)  # the row still held (the header) goes first
     parts, written_rows, low, high = [], [], len(kinds), -1
     for row, values in enumerate(rows, first_row + 1):  # XML rows count from 1
